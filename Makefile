@@ -1,0 +1,61 @@
+# usac-mm: build, boot and test a Rust-for-Linux 6.12 kernel with the usac memory syscalls.
+# Everything runs through scripts/; see README.md. Variables (all optional):
+#   KERNEL_SRC=/path/to/linux-6.12  use that tree instead of Debian's linux-source-6.12 (it gets patched)
+#   BUILD_DIR=dir     where sources, kernel objects, initramfs and logs go   (default: ./build)
+#   PROFILE=default   kernel config profile (kernel/configs fragments; own object directory each)
+#   ACCEL=tcg|kvm     QEMU accelerator (default tcg; kvm only where the host's KVM boots a stock kernel)
+#   JOBS=N            parallel kernel build jobs (default: CPUs + 1)
+#   CMD='...'         shell command to run in the VM instead of the default (run, test, shell)
+#   EXTRA='files'     host files (e.g. your own static binary) copied to /usr/local/bin in the VM
+#   TIMEOUT=seconds   hard limit on one VM run
+
+BUILD_DIR ?= $(CURDIR)/build
+export KERNEL_SRC BUILD_DIR PROFILE ACCEL JOBS EXTRA TIMEOUT CMD
+
+S := scripts
+
+.PHONY: help setup kernel run test shell check patches info clean distclean
+
+help:
+	@sed -n 's/^## //p' $(firstword $(MAKEFILE_LIST))
+
+## make run        build what changed, boot, run the demo (or CMD), show usac's kernel log lines
+run: kernel
+	@$(S)/run-vm.sh run $(or $(CMD),usac-demo)
+
+## make test       host tests + kernel + VM selftests + KUnit; ends with `N passed, N failed`
+test: setup
+	@$(S)/test.sh
+
+## make shell      interactive busybox shell in the VM (exit with `reboot -f` or Ctrl-A X)
+shell: kernel
+	@INTERACTIVE=1 $(S)/run-vm.sh shell $(or $(CMD),setsid cttyhack sh -l)
+
+## make check      rustfmt, clippy (kernel CLIPPY=1 and userspace), checkpatch --strict on the series
+check: setup
+	@$(S)/check.sh
+
+## make patches    the whole patch set as a git format-patch series in $(BUILD_DIR)/patches
+patches:
+	@$(S)/make-patches.sh
+
+## make info       kernel version, paths and tool versions in use
+info:
+	@$(S)/info.sh
+
+## make setup      install missing packages (apt) and bindgen (cargo); a no-op when all is there
+setup:
+	@$(S)/setup-toolchain.sh
+
+## make kernel     patch the tree and build bzImage (incremental)
+kernel: setup
+	@$(S)/build-kernel.sh
+
+## make clean      remove kernel objects, initramfs, logs and userspace build output (keep sources)
+clean:
+	rm -rf $(BUILD_DIR)/kbuild-* $(BUILD_DIR)/initramfs* $(BUILD_DIR)/logs $(BUILD_DIR)/patches
+	cd userspace-tests && cargo clean
+
+## make distclean  remove the whole build directory (extracted sources included)
+distclean: clean
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Build the userspace crate (static) and pack the VM's initramfs:
+# busybox + /init + the usac binaries + the command to run + the user's EXTRA files.
+# Usage: build-initramfs.sh COMMAND...
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+TARGET=x86_64-unknown-linux-gnu
+(cd "$REPO/userspace-tests" && cargo build -q --locked --release --target $TARGET)
+BIN=$REPO/userspace-tests/target/$TARGET/release
+
+ROOT=$BUILD_DIR/initramfs
+rm -rf "$ROOT"
+mkdir -p "$ROOT"/{bin,usr/bin,usr/lib/usac/selftests,usr/local/bin,etc/usac}
+cp /bin/busybox "$ROOT/bin/busybox"
+install -m755 "$REPO/scripts/vm/init" "$ROOT/init"
+install -m755 "$REPO"/scripts/vm/usac-* "$ROOT/usr/bin/"
+for f in "$BIN"/usac-*; do
+	[ -x "$f" ] && [ -f "$f" ] || continue
+	case "$(basename "$f")" in
+	usac-selftest-*) cp "$f" "$ROOT/usr/lib/usac/selftests/" ;;
+	usac-console-check) ;; # host tool
+	*) cp "$f" "$ROOT/usr/bin/" ;;
+	esac
+done
+for f in ${EXTRA:-}; do
+	[ -f "$f" ] || die "EXTRA: no such file: $f"
+	cp "$f" "$ROOT/usr/local/bin/"
+done
+printf '%s\n' "$*" >"$ROOT/etc/usac/cmd"
+
+(cd "$ROOT" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$BUILD_DIR/initramfs.cpio.gz"

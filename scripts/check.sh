@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `make check`: formatting, clippy and checkpatch, all with zero warnings allowed.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+"$REPO/scripts/prepare-tree.sh"
+SRC=$(kernel_src)
+fail=0
+step() { info "check: $*"; }
+
+step "rustfmt (kernel style from the tree's .rustfmt.toml)"
+mapfile -t krs < <(cd "$REPO" && find kernel rust -name '*.rs' 2>/dev/null | sort)
+if [ ${#krs[@]} -gt 0 ]; then
+	(cd "$REPO" && rustfmt --edition 2021 --check --config-path "$SRC/.rustfmt.toml" "${krs[@]}") || fail=1
+fi
+(cd "$REPO/userspace-tests" && cargo fmt --check) || fail=1
+
+step "kernel clippy (CLIPPY=1) on the usac Rust code"
+PROFILE=clippy
+mkdir -p "$(kernel_obj)"
+cp "$BUILD_DIR/kbuild-default/.config" "$(kernel_obj)/.config" 2>/dev/null || die "build the kernel first (make kernel)"
+log=$(mktemp)
+kmake CLIPPY=1 olddefconfig >/dev/null
+# Only our files are judged: upstream 6.12 predates this clippy's lints.
+kmake CLIPPY=1 rust/ kernel/usac/ 2>&1 | tee "$log" | grep -E '^(warning|error)' >/dev/null || true
+ours=$(grep -A3 -E '^(warning|error)' "$log" | grep -E -e '--> (.*/)?(kernel/usac/|rust/kernel/mm)' || true)
+if [ -n "$ours" ] || grep -qE '^error' "$log"; then
+	grep -B2 -A12 -E '^(warning|error)' "$log" | grep -v '^--$' | head -80
+	fail=1
+fi
+rm -f "$log"
+
+step "cargo clippy (userspace)"
+(cd "$REPO/userspace-tests" && cargo clippy -q --locked --all-targets -- -D warnings) || fail=1
+
+step "checkpatch.pl --strict on the patch series"
+"$REPO/scripts/make-patches.sh" >/dev/null
+# FILE_PATH_CHANGES asks each patch that adds files to touch MAINTAINERS; the series has one
+# MAINTAINERS patch for all of them instead.
+(cd "$SRC" && ./scripts/checkpatch.pl --strict -q --ignore FILE_PATH_CHANGES "$BUILD_DIR"/patches/*.patch) || fail=1
+
+[ $fail = 0 ] && info "check: all clean" || die "check found problems (above)"

@@ -1,0 +1,47 @@
+# Shared settings for the usac-mm scripts; sourced, not run.
+# Every path can be overridden from the environment (the Makefile passes its variables through).
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=$(mkdir -p "${BUILD_DIR:-$REPO/build}" && cd "${BUILD_DIR:-$REPO/build}" && pwd)
+PROFILE=${PROFILE:-default}
+JOBS=${JOBS:-$(($(nproc) + 1))}
+
+# The kernel's Rust must come from Debian's rustc-web (it ships rust-src); rustup's is first on PATH.
+KRUSTC=/usr/bin/rustc
+KRUSTDOC=/usr/bin/rustdoc
+KCLIPPY=/usr/bin/clippy-driver
+CARGO_ROOT=${CARGO_HOME:-$HOME/.cargo}
+BINDGEN=$CARGO_ROOT/bin/bindgen
+
+info() { printf 'usac: %s\n' "$*" >&2; }
+die() { printf 'usac: error: %s\n' "$*" >&2; exit 1; }
+
+# Kernel source tree: $KERNEL_SRC, or Debian's linux-source-6.12 extracted into the build directory.
+kernel_src() {
+	if [ -n "${KERNEL_SRC:-}" ]; then
+		(cd "$KERNEL_SRC" && pwd)
+	else
+		local d
+		d=$(ls -d "$BUILD_DIR"/src/linux-source-6.12 2>/dev/null || true)
+		echo "${d:-$BUILD_DIR/src/linux-source-6.12}"
+	fi
+}
+
+# Out-of-tree object directory, one per profile so each stays incremental.
+kernel_obj() { echo "$BUILD_DIR/kbuild-$PROFILE"; }
+
+kmake() {
+	make -C "$(kernel_src)" O="$(kernel_obj)" LLVM=-19 \
+		RUSTC="$KRUSTC" RUSTDOC="$KRUSTDOC" HOSTRUSTC="$KRUSTC" \
+		BINDGEN="$BINDGEN" CLIPPY_DRIVER="$KCLIPPY" -j"$JOBS" "$@"
+}
+
+kernel_version() { make -s -C "$(kernel_src)" kernelversion 2>/dev/null; }
+
+# Config fragments (kernel/configs/) merged onto tinyconfig for each build profile.
+profile_fragments() {
+	case "$PROFILE" in
+	default) echo usac_mem.config ;;
+	*) die "unknown PROFILE '$PROFILE'" ;;
+	esac
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Bring the kernel tree to "pristine 6.12 + the usac patch set", touching only files whose content changes,
+# so Kbuild rebuilds only what we changed. Running it twice is a no-op.
+#
+#  1. new files: every file under this repo's kernel-tree directories is copied to the same path in the tree;
+#  2. edits to upstream files: patches/series is applied, in order, to pristine copies of the files it touches
+#     (saved once under $BUILD_DIR/pristine), and each result replaces the tree's file only if it differs.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+SRC=$(kernel_src)
+if [ -z "${KERNEL_SRC:-}" ] && [ ! -f "$SRC/Makefile" ]; then
+	info "extracting /usr/src/linux-source-6.12.tar.xz"
+	mkdir -p "$BUILD_DIR/src"
+	tar -C "$BUILD_DIR/src" -xf /usr/src/linux-source-6.12.tar.xz
+fi
+[ -f "$SRC/Makefile" ] || die "no kernel tree at $SRC"
+
+# Replace $2 by $1 only when the content differs (keeps mtimes of unchanged files).
+sync_file() {
+	cmp -s "$1" "$2" && return 0
+	mkdir -p "$(dirname "$2")"
+	cp "$1" "$2"
+	info "updated ${2#"$SRC"/}"
+}
+
+# 1. New files, at their kernel-tree paths. Files we installed before that the series no longer
+#    has are removed (the manifest remembers what we installed).
+MANIFEST=$BUILD_DIR/installed-files
+NEW_FILES=$("$REPO/scripts/patch-series.sh" new-files)
+for f in $NEW_FILES; do
+	sync_file "$REPO/$f" "$SRC/$f"
+done
+if [ -f "$MANIFEST" ]; then
+	for f in $(comm -23 <(sort "$MANIFEST") <(echo "$NEW_FILES" | sort)); do
+		rm -f "$SRC/$f" && info "removed ${f}"
+	done
+fi
+echo "$NEW_FILES" >"$MANIFEST"
+
+# 2. Patches, applied to pristine copies in a scratch tree.
+PRISTINE=$BUILD_DIR/pristine
+STAGE=$(mktemp -d)
+REJ=$(mktemp)
+trap 'rm -rf "$STAGE" "$REJ"' EXIT
+for p in $("$REPO/scripts/patch-series.sh" patches); do
+	for f in $(sed -n 's|^+++ b/||p' "$REPO/patches/$p"); do
+		if [ ! -f "$PRISTINE/$f" ]; then
+			# The first time we see a file it has never been patched by us: that is its pristine content.
+			mkdir -p "$(dirname "$PRISTINE/$f")"
+			cp -p "$SRC/$f" "$PRISTINE/$f"
+		fi
+		[ -f "$STAGE/$f" ] || { mkdir -p "$(dirname "$STAGE/$f")"; cp "$PRISTINE/$f" "$STAGE/$f"; }
+	done
+	if ! out=$(patch -d "$STAGE" -p1 -F0 --no-backup-if-mismatch -r "$REJ" <"$REPO/patches/$p" 2>&1); then
+		printf '%s\n--- failing hunk(s):\n' "$out" >&2
+		cat "$REJ" >&2
+		die "patches/$p does not apply to Linux $(kernel_version)"
+	fi
+done
+(cd "$STAGE" && find . -type f) | while IFS= read -r f; do
+	sync_file "$STAGE/${f#./}" "$SRC/${f#./}"
+done
+# Files the series patched before but no longer touches go back to pristine.
+if [ -d "$PRISTINE" ]; then
+	(cd "$PRISTINE" && find . -type f) | while IFS= read -r f; do
+		[ -f "$STAGE/${f#./}" ] || sync_file "$PRISTINE/${f#./}" "$SRC/${f#./}"
+	done
+fi

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Install what building and booting the usac kernel needs, and nothing that is already there.
+# Only package registries are used: Debian's apt archive and crates.io.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+# Debian packages: Rust with library sources for the kernel's `core`, LLVM 19, kernel build deps,
+# QEMU and a static busybox for the initramfs, and the kernel source tarball.
+PACKAGES=(
+	rustc-web rust-web-src rust-web-clippy
+	clang-19 lld-19 llvm-19 libclang-19-dev
+	make flex bison bc libelf-dev libssl-dev cpio xz-utils perl python3
+	qemu-system-x86 busybox-static
+)
+[ -n "${KERNEL_SRC:-}" ] || PACKAGES+=(linux-source-6.12)
+
+BINDGEN_VERSION=0.73.2
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+as_root() {
+	if [ "$(id -u)" = 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+		sudo "$@"
+	else
+		die "need root to install: ${missing[*]}
+run:  sudo apt-get update && sudo apt-get install -y ${missing[*]}"
+	fi
+}
+
+if [ ${#missing[@]} -gt 0 ]; then
+	info "installing Debian packages: ${missing[*]}"
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [ "$("$BINDGEN" --version 2>/dev/null | awk '{print $2}')" != "$BINDGEN_VERSION" ]; then
+	info "installing bindgen-cli $BINDGEN_VERSION from crates.io"
+	cargo install --locked --root "$CARGO_ROOT" bindgen-cli --version "$BINDGEN_VERSION"
+fi
+
+# rustup's default toolchain builds the userspace crate; make sure it can link statically.
+rustup target list --installed 2>/dev/null | grep -q x86_64-unknown-linux-gnu ||
+	die "rustup has no x86_64-unknown-linux-gnu target"

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# `make test`: host unit tests, kernel build, one VM boot that runs every selftest, then the console
+# log is read: KUnit (Rust doctests) and selftest KTAP results, kernel splats, the VM's exit status.
+# Prints `N passed, N failed` last and exits non-zero on any failure.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+t0=$(date +%s)
+info "host tests (cargo test)"
+(cd "$REPO/userspace-tests" && cargo test -q --locked 2>&1 | grep -vE '^(running 0 tests|test result: ok. 0 passed.*|)$')
+
+"$REPO/scripts/build-kernel.sh"
+
+# CMD replaces the selftest runner (e.g. to check that a failing command fails the run).
+TIMEOUT=${TIMEOUT:-900} "$REPO/scripts/run-vm.sh" "test-$PROFILE" "${CMD:-usac-run-selftests}" >/dev/null || true
+LOG=$BUILD_DIR/logs/test-$PROFILE.log
+CHECK=$REPO/userspace-tests/target/x86_64-unknown-linux-gnu/release/usac-console-check
+
+# Show the selftest output and the KUnit summary, not the whole boot.
+awk '/^usac-vm: running/ {on = 1} on && !/^\[/' "$LOG"
+grep -E '^\[[ 0-9.]+\] # (Totals|[a-z_]+: pass:)' "$LOG" || true
+info "console log: $LOG; total $(($(date +%s) - t0)) s"
+"$CHECK" "$LOG"

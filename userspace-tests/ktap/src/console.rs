@@ -1,0 +1,395 @@
+//! Reading the VM's serial console log on the host.
+//!
+//! The console carries two interleaved streams: kernel messages, which start with a `[  1.234567]`
+//! timestamp (CONFIG_PRINTK_TIME) and include KUnit's KTAP, and the selftests' own KTAP on stdout.
+//! Each stream's KTAP is parsed on its own. Results are counted at the leaves of the test tree (a
+//! suite line is not a test); a suite that fails without a failing child, or a plan that was not
+//! kept, counts as a failure too.
+
+/// The line `/init` prints before powering off, followed by the command's exit status.
+pub const EXIT_SENTINEL: &str = "usac-vm-exit: ";
+
+/// Kernel messages that mean the kernel itself went wrong, whatever the tests said.
+pub const SPLAT_PATTERNS: &[&str] = &[
+    "BUG:",
+    "WARNING:",
+    "Oops",
+    "Kernel panic",
+    "general protection fault",
+    "KASAN:",
+    "UBSAN:",
+    "sleeping function called from invalid context",
+    "possible circular locking dependency",
+    "possible recursive locking",
+    "inconsistent lock state",
+    "suspicious RCU usage",
+    "DEBUG_LOCKS_WARN_ON",
+    "turning off the locking correctness validator",
+    "unreferenced object",
+    "rcu_preempt self-detected stall",
+    "rcu: INFO:",
+    "panicked at",
+    "Call Trace:",
+];
+
+/// What a console log says about a run.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Leaf tests that passed.
+    pub passed: usize,
+    /// Leaf tests that were skipped.
+    pub skipped: usize,
+    /// Names of failed tests (and of suites that failed on their own).
+    pub failed: Vec<String>,
+    /// Kernel splats, broken plans, a missing or non-zero exit status.
+    pub problems: Vec<String>,
+    /// The exit status `/init` reported, if it got that far.
+    pub exit_status: Option<i32>,
+}
+
+impl Report {
+    /// True if nothing failed and nothing went wrong.
+    pub fn is_success(&self) -> bool {
+        self.failed.is_empty() && self.problems.is_empty()
+    }
+
+    /// The closing line: `N passed, N failed`, where problems count as failures.
+    pub fn closing_line(&self) -> String {
+        format!(
+            "{} passed, {} failed",
+            self.passed,
+            self.failed.len() + self.problems.len()
+        )
+    }
+}
+
+/// One open KTAP block (a document or a subtest list) at some indentation.
+#[derive(Debug)]
+struct Block {
+    indent: usize,
+    /// Failures inside this block, to know whether a failing parent is already accounted for.
+    failures: usize,
+    plan: Option<usize>,
+    seen: usize,
+    stream: &'static str,
+}
+
+/// KTAP state of one stream.
+#[derive(Debug)]
+struct Stream {
+    name: &'static str,
+    blocks: Vec<Block>,
+}
+
+impl Stream {
+    fn new(name: &'static str) -> Self {
+        Stream {
+            name,
+            blocks: Vec::new(),
+        }
+    }
+
+    fn close(block: Block, report: &mut Report) {
+        if let Some(plan) = block.plan {
+            if block.seen != plan {
+                report.problems.push(format!(
+                    "{} KTAP: planned {plan} tests at indent {}, saw {}",
+                    block.stream, block.indent, block.seen
+                ));
+            }
+        }
+    }
+
+    /// Closes blocks deeper than `indent`; returns whether any existed and their failures.
+    fn close_deeper(&mut self, indent: usize, report: &mut Report) -> (bool, usize) {
+        let (mut any, mut failures) = (false, 0);
+        while self.blocks.last().is_some_and(|b| b.indent > indent) {
+            let b = self.blocks.pop().expect("checked above");
+            any = true;
+            failures += b.failures;
+            Self::close(b, report);
+        }
+        (any, failures)
+    }
+
+    fn block_at(&mut self, indent: usize) -> &mut Block {
+        if self.blocks.last().is_none_or(|b| b.indent != indent) {
+            self.blocks.push(Block {
+                indent,
+                failures: 0,
+                plan: None,
+                seen: 0,
+                stream: self.name,
+            });
+        }
+        self.blocks.last_mut().expect("pushed above")
+    }
+
+    fn line(&mut self, line: &str, report: &mut Report) {
+        let body = line.trim_start();
+        let indent = line.len() - body.len();
+        if body.starts_with("KTAP version") || body.starts_with("TAP version") {
+            self.close_deeper(indent, report);
+            if self.blocks.last().is_some_and(|b| b.indent == indent) {
+                let b = self.blocks.pop().expect("checked above");
+                Self::close(b, report);
+            }
+            self.block_at(indent);
+        } else if let Some(n) = parse_plan(body) {
+            self.close_deeper(indent, report);
+            self.block_at(indent).plan = Some(n);
+        } else if let Some(result) = parse_result(body) {
+            let (parent, child_failures) = self.close_deeper(indent, report);
+            let own_failure = !(result.ok || parent && child_failures > 0);
+            if !parent {
+                if !result.ok {
+                    report.failed.push(result.name.to_string());
+                } else if result.skip {
+                    report.skipped += 1;
+                } else {
+                    report.passed += 1;
+                }
+            } else if own_failure {
+                report.failed.push(format!("{} (suite)", result.name));
+            }
+            let block = self.block_at(indent);
+            block.seen += 1;
+            block.failures += child_failures + usize::from(own_failure);
+        }
+    }
+
+    fn finish(&mut self, report: &mut Report) {
+        self.close_deeper(0, report);
+        if let Some(b) = self.blocks.pop() {
+            Self::close(b, report);
+        }
+    }
+}
+
+/// A parsed `ok N name` / `not ok N name # SKIP why` line.
+#[derive(Debug, PartialEq, Eq)]
+struct ResultLine<'a> {
+    ok: bool,
+    skip: bool,
+    name: &'a str,
+}
+
+fn parse_result(body: &str) -> Option<ResultLine<'_>> {
+    let (ok, rest) = if let Some(r) = body.strip_prefix("ok ") {
+        (true, r)
+    } else {
+        (false, body.strip_prefix("not ok ")?)
+    };
+    let (number, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+    number.parse::<u64>().ok()?;
+    let rest = rest.strip_prefix("- ").unwrap_or(rest);
+    let (name, directive) = rest.split_once(" # ").unwrap_or((rest, ""));
+    let skip = directive
+        .trim_start()
+        .to_ascii_uppercase()
+        .starts_with("SKIP");
+    Some(ResultLine {
+        ok,
+        skip,
+        name: name.trim(),
+    })
+}
+
+fn parse_plan(body: &str) -> Option<usize> {
+    body.strip_prefix("1..")?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Splits a console line into (is_kernel, text without the printk timestamp).
+fn split_kernel_prefix(line: &str) -> (bool, &str) {
+    if let Some(rest) = line.strip_prefix('[') {
+        if let Some((stamp, text)) = rest.split_once("] ") {
+            if stamp.trim().chars().all(|c| c.is_ascii_digit() || c == '.') && !stamp.is_empty() {
+                return (true, text);
+            }
+        }
+    }
+    (false, line)
+}
+
+/// Reads a whole console log.
+pub fn check(log: &str) -> Report {
+    let mut report = Report::default();
+    let mut kernel = Stream::new("kernel");
+    let mut user = Stream::new("selftest");
+    for raw in log.lines() {
+        let raw = raw.trim_end_matches('\r');
+        // The harness's own lines quote the command, which may mention anything.
+        let harness = raw.starts_with("usac-mm: ") || raw.starts_with("usac-vm: ");
+        if let Some(pattern) = SPLAT_PATTERNS
+            .iter()
+            .find(|p| !harness && raw.contains(**p))
+        {
+            report
+                .problems
+                .push(format!("kernel splat ({pattern}): {}", raw.trim()));
+        }
+        let (is_kernel, text) = split_kernel_prefix(raw);
+        if is_kernel {
+            kernel.line(text, &mut report);
+        } else if let Some(status) = text.trim().strip_prefix(EXIT_SENTINEL) {
+            report.exit_status = status.trim().parse().ok();
+        } else {
+            user.line(text, &mut report);
+        }
+    }
+    kernel.finish(&mut report);
+    user.finish(&mut report);
+    match report.exit_status {
+        None => report.problems.push(
+            "the VM did not finish its command (timeout, panic or crash before the exit line)"
+                .to_string(),
+        ),
+        Some(0) => {}
+        Some(s) => report
+            .problems
+            .push(format!("the command in the VM exited with status {s}")),
+    }
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KUNIT_OK: &str = "\
+[    0.500000] KTAP version 1
+[    0.500001] 1..1
+[    0.500002]     KTAP version 1
+[    0.500003]     # Subtest: rust_doctests_kernel
+[    0.500004]     1..2
+[    0.500005]     ok 1 rust_doctest_kernel_a
+[    0.500006]     ok 2 rust_doctest_kernel_b
+[    0.500007] # rust_doctests_kernel: pass:2 fail:0 skip:0 total:2
+[    0.500008] ok 1 rust_doctests_kernel
+";
+
+    fn with_exit(s: &str, status: i32) -> String {
+        format!("{s}{EXIT_SENTINEL}{status}\n")
+    }
+
+    #[test]
+    fn kunit_leaves_are_counted_not_suites() {
+        let r = check(&with_exit(KUNIT_OK, 0));
+        assert_eq!(r.passed, 2);
+        assert!(r.is_success(), "{r:?}");
+        assert_eq!(r.closing_line(), "2 passed, 0 failed");
+    }
+
+    #[test]
+    fn failing_leaf_is_counted_once() {
+        let log = KUNIT_OK
+            .replace(
+                "    ok 2 rust_doctest_kernel_b",
+                "    not ok 2 rust_doctest_kernel_b",
+            )
+            .replace(
+                "] ok 1 rust_doctests_kernel",
+                "] not ok 1 rust_doctests_kernel",
+            );
+        let r = check(&with_exit(&log, 0));
+        assert_eq!(r.passed, 1);
+        assert_eq!(r.failed, vec!["rust_doctest_kernel_b".to_string()]);
+        assert_eq!(r.closing_line(), "1 passed, 1 failed");
+    }
+
+    #[test]
+    fn failing_suite_without_failing_child_is_a_failure() {
+        let log = KUNIT_OK.replace(
+            "] ok 1 rust_doctests_kernel",
+            "] not ok 1 rust_doctests_kernel",
+        );
+        let r = check(&with_exit(&log, 0));
+        assert_eq!(r.failed, vec!["rust_doctests_kernel (suite)".to_string()]);
+    }
+
+    #[test]
+    fn selftest_ktap_with_skip_and_interleaved_kernel_lines() {
+        let log = "KTAP version 1\n# boot\n1..3\nok 1 a\n[    1.0] random: crng init done\n\
+                   ok 2 b # SKIP no swap\nnot ok 3 c\n";
+        let r = check(&with_exit(log, 1));
+        assert_eq!((r.passed, r.skipped), (1, 1));
+        assert_eq!(r.failed, vec!["c".to_string()]);
+        assert!(r
+            .problems
+            .iter()
+            .any(|p| p.contains("exited with status 1")));
+    }
+
+    #[test]
+    fn broken_plan_is_a_problem() {
+        let r = check(&with_exit("KTAP version 1\n1..3\nok 1 a\n", 0));
+        assert_eq!(r.passed, 1);
+        assert!(r.problems.iter().any(|p| p.contains("planned 3")), "{r:?}");
+        assert!(!r.is_success());
+    }
+
+    #[test]
+    fn consecutive_documents_each_check_their_plan() {
+        let log = "KTAP version 1\n1..1\nok 1 a\nKTAP version 1\n1..2\nok 1 b\nok 2 c\n";
+        let r = check(&with_exit(log, 0));
+        assert_eq!(r.passed, 3);
+        assert!(r.is_success(), "{r:?}");
+    }
+
+    #[test]
+    fn missing_exit_line_means_the_vm_died() {
+        let r = check(KUNIT_OK);
+        assert!(r.problems.iter().any(|p| p.contains("did not finish")));
+    }
+
+    #[test]
+    fn splats_fail_the_run() {
+        for splat in [
+            "[    2.0] WARNING: CPU: 0 PID: 1 at mm/memory.c:1 foo+0x1/0x2",
+            "[    2.0] BUG: sleeping function called from invalid context at mm/x.c:1",
+            "[    2.0] Kernel panic - not syncing: Fatal exception",
+            "[    2.0] Oops: general protection fault, probably for non-canonical address",
+            "[    2.0] BUG: KASAN: slab-out-of-bounds in foo",
+            "[    2.0] WARNING: possible circular locking dependency detected",
+        ] {
+            let r = check(&with_exit(&format!("{KUNIT_OK}{splat}\n"), 0));
+            assert!(!r.is_success(), "{splat}");
+            assert!(r.problems[0].contains("kernel splat"), "{splat}");
+        }
+    }
+
+    #[test]
+    fn harness_lines_quoting_a_pattern_are_not_splats() {
+        let log = format!("usac-vm: running: echo WARNING: x\n{KUNIT_OK}");
+        assert!(check(&with_exit(&log, 0)).is_success());
+    }
+
+    #[test]
+    fn result_line_forms() {
+        assert_eq!(
+            parse_result("ok 12 - name # SKIP why"),
+            Some(ResultLine {
+                ok: true,
+                skip: true,
+                name: "name"
+            })
+        );
+        assert_eq!(
+            parse_result("not ok 1 x"),
+            Some(ResultLine {
+                ok: false,
+                skip: false,
+                name: "x"
+            })
+        );
+        assert_eq!(parse_result("ok go"), None);
+        assert_eq!(parse_result("okay 1 x"), None);
+        assert_eq!(parse_plan("1..114"), Some(114));
+        assert_eq!(split_kernel_prefix("[   12.5] hi"), (true, "hi"));
+        assert_eq!(split_kernel_prefix("[x] hi"), (false, "[x] hi"));
+    }
+}
