@@ -1,11 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * usac-mm kernel-internal interface: functions implemented in Rust
- * (kernel/usac/usac_mem.rs) and called from C.
+ * usac-mm kernel-internal interface: the page-fault shim of zamora_tamalloc()
+ * (mm/tamalloc.c) and the functions implemented in Rust (kernel/usac) that C
+ * calls. The user ABI is in include/uapi/linux/usac_mem.h.
  */
 #ifndef _LINUX_USAC_MEM_H
 #define _LINUX_USAC_MEM_H
 
+#include <linux/mm_types.h>
+
+#ifdef CONFIG_USAC_MEM
+void usac_tamalloc_zero_fill(struct vm_area_struct *vma, struct folio *folio,
+			     unsigned long addr);
+unsigned long usac_mm_lazy_zeroed_pages(struct mm_struct *mm);
+
+static inline void usac_mm_init(struct mm_struct *mm)
+{
+	atomic_long_set(&mm->usac_lazy_zeroed_pages, 0);
+}
+
+/* kernel/usac/usac_mem.rs, called from kernel/usac/entry.c */
 int usac_mem_init(void);
+long usac_tamalloc(size_t size, unsigned int flags, bool trace);
+#else
+static inline void usac_mm_init(struct mm_struct *mm) { }
+#endif
 
 #endif /* _LINUX_USAC_MEM_H */

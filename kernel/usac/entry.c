@@ -1,14 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * C entry points of usac-mm. The logic is Rust (usac_mem.rs); this file only
- * gives it the hooks that need C macros.
+ * C entry points of usac-mm: the initcall and the SYSCALL_DEFINEs, which need
+ * C macros. Each forwards to the Rust crate (usac_mem.rs), where the logic is.
  */
 
 #include <linux/init.h>
+#include <linux/moduleparam.h>
+#include <linux/syscalls.h>
 #include <linux/usac_mem.h>
+
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX "usac_mem."
+
+/*
+ * Log one line per call (usac_mem.trace=1 on the command line, or at run time
+ * in /sys/module/usac_mem/parameters/trace).
+ */
+static bool trace;
+module_param(trace, bool, 0644);
 
 static int __init usac_mem_initcall(void)
 {
 	return usac_mem_init();
 }
 late_initcall(usac_mem_initcall);
+
+SYSCALL_DEFINE2(zamora_tamalloc, size_t, size, unsigned int, flags)
+{
+	return usac_tamalloc(size, flags, READ_ONCE(trace));
+}

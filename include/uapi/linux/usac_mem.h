@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * usac-mm: a lazily zero-filled allocator and memory statistics.
+ *
+ * This header is the ABI contract: the kernel (kernel/usac) and userspace
+ * (userspace-tests, through bindgen) are both built from it.
+ */
+#ifndef _UAPI_LINUX_USAC_MEM_H
+#define _UAPI_LINUX_USAC_MEM_H
+
+#include <linux/types.h>
+
+/*
+ * System call numbers, as in arch/x86/entry/syscalls/syscall_64.tbl, for
+ * C libraries that do not know them yet.
+ */
+#if defined(__x86_64__) && !defined(__ILP32__)
+#ifndef __NR_zamora_tamalloc
+#define __NR_zamora_tamalloc		548
+#endif
+#ifndef __NR_zamora_mem_stats_process
+#define __NR_zamora_mem_stats_process	549
+#endif
+#ifndef __NR_zamora_mem_stats_global
+#define __NR_zamora_mem_stats_global	550
+#endif
+#endif
+
+/*
+ * long zamora_tamalloc(size_t size, unsigned int flags);
+ *
+ * Reserves size bytes (rounded up to pages) of private anonymous read-write
+ * memory and returns its page-aligned address. No page is committed by the
+ * call: reads of untouched pages see the shared zero page, and each page is
+ * zero-filled on its first write. The mapping is not inherited by fork().
+ * No flags are defined yet: flags must be 0.
+ */
+
+/* zamora_proc_mem_stats.flags */
+#define ZAMORA_PROC_KTHREAD	(1U << 0)	/* kernel thread */
+#define ZAMORA_PROC_NO_MM	(1U << 1)	/* no address space (kernel thread or exiting) */
+
+/*
+ * long zamora_mem_stats_process(pid_t pid, struct zamora_proc_mem_stats *buf,
+ *				 size_t count, unsigned int flags);
+ *
+ * pid > 0: the process pid (a thread id resolves to its thread group).
+ * pid == 0: every process of the caller's pid namespace, in ascending pid
+ * order. Returns the number of processes found and writes the first
+ * min(count, found) entries; buf == NULL with count == 0 only counts.
+ */
+struct zamora_proc_mem_stats {
+	__s32 pid;			/* thread-group id in the caller's pid namespace */
+	__u32 flags;			/* ZAMORA_PROC_* */
+	__u64 reserved_kb;		/* total_vm in KiB, = VmSize */
+	__u64 committed_kb;		/* get_mm_rss in KiB, = VmRSS */
+	__u32 committed_pct_x100;	/* committed * 10000 / reserved, rounded down; 0 if reserved is 0 */
+	__s32 oom_score;		/* = /proc/<pid>/oom_score */
+	__s32 oom_score_adj;		/* = /proc/<pid>/oom_score_adj */
+	__u32 __pad;			/* zero */
+	__u64 tamalloc_kb;		/* size of the process's live tamalloc mappings */
+	__u64 lazy_zeroed_pages;	/* pages zero-filled on first write in tamalloc mappings */
+	char  comm[16];			/* NUL-terminated */
+	__u64 __spare[4];		/* zero; room to grow */
+};
+
+/*
+ * long zamora_mem_stats_global(struct zamora_global_mem_stats *out,
+ *				unsigned int flags);
+ *
+ * Sums over the processes a pid == 0 listing would return, in one pass.
+ */
+struct zamora_global_mem_stats {
+	__u64 reserved_kb;		/* sums taken in pages, converted once */
+	__u64 committed_kb;
+	__u64 reserved_mb;		/* reserved_kb / 1024, rounded down */
+	__u64 committed_mb;
+	__u64 nr_processes;		/* processes with an address space that were counted */
+	__u64 tamalloc_kb;
+	__u64 lazy_zeroed_pages;
+	__u64 totalram_kb;
+	__u64 __spare[4];		/* zero */
+};
+
+#endif /* _UAPI_LINUX_USAC_MEM_H */

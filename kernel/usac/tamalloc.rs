@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `zamora_tamalloc`: reserve memory now, commit and zero each page on its first write.
+
+use kernel::{
+    mm::{
+        mmap::{map, page_aligned_len, prot, vm_mmap_anonymous},
+        virt::flags,
+    },
+    prelude::*,
+};
+
+/// Reserves `size` bytes (rounded up to pages) of private anonymous read-write memory and
+/// returns its address.
+///
+/// The VMA gets `VM_TAMALLOC`, so that the fault path zero-fills each page on its first write
+/// (`mm/tamalloc.c`), and `VM_DONTCOPY`, so that fork children do not inherit it. Both are set
+/// by `do_mmap()` under the mmap write lock, so no thread ever sees the VMA without them.
+/// Nothing is committed here: accounting, `RLIMIT_AS` and overcommit are those of `mmap`.
+pub(crate) fn tamalloc(size: usize, flags: u32) -> Result<usize> {
+    // No flags are defined yet; rejecting them keeps them usable later.
+    if size == 0 || flags != 0 {
+        return Err(EINVAL);
+    }
+    let len = page_aligned_len(size).ok_or(ENOMEM)?;
+    vm_mmap_anonymous(
+        len,
+        prot::READ | prot::WRITE,
+        map::PRIVATE | map::ANONYMOUS,
+        flags::TAMALLOC | flags::DONTCOPY,
+    )
+}
+
+/// Logs one call: who, how much, and what came back.
+pub(crate) fn trace(size: usize, flags: u32, result: &Result<usize>) {
+    let pid = current!().group_leader().pid();
+    match result {
+        Ok(addr) => pr_info!("tamalloc: pid {pid} size {size} flags {flags:#x} -> {addr:#x}\n"),
+        Err(e) => pr_info!(
+            "tamalloc: pid {pid} size {size} flags {flags:#x} -> error {}\n",
+            e.to_errno()
+        ),
+    }
+}

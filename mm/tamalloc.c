@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The page-fault side of zamora_tamalloc() (kernel/usac): zero-fill on first
+ * write.
+ *
+ * A tamalloc VMA (VM_TAMALLOC) is private anonymous memory. Reads of untouched
+ * pages map the shared zero page like any anonymous mapping. On the first
+ * write, the fault paths in mm/memory.c allocate the folio *without* zeroing
+ * it and call usac_tamalloc_zero_fill(), which zero-fills it and counts the
+ * pages in the mm. Every other fault keeps the upstream path.
+ */
+
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/usac_mem.h>
+
+/* VM_TAMALLOC must be a bit that no other VMA flag uses on this build. */
+static_assert(!(VM_TAMALLOC & (VM_READ | VM_WRITE | VM_EXEC | VM_SHARED |
+			       VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_MAYSHARE |
+			       VM_GROWSDOWN | VM_UFFD_MISSING | VM_PFNMAP | VM_UFFD_WP |
+			       VM_LOCKED | VM_IO | VM_SEQ_READ | VM_RAND_READ |
+			       VM_DONTCOPY | VM_DONTEXPAND | VM_LOCKONFAULT | VM_ACCOUNT |
+			       VM_NORESERVE | VM_HUGETLB | VM_SYNC | VM_ARCH_1 |
+			       VM_WIPEONFORK | VM_DONTDUMP | VM_SOFTDIRTY | VM_MIXEDMAP |
+			       VM_HUGEPAGE | VM_NOHUGEPAGE | VM_MERGEABLE |
+			       VM_HIGH_ARCH_0 | VM_HIGH_ARCH_1 | VM_HIGH_ARCH_2 |
+			       VM_HIGH_ARCH_3 | VM_HIGH_ARCH_4 | VM_HIGH_ARCH_5 |
+			       VM_UFFD_MINOR | VM_ALLOW_ANY_UNCACHED | VM_DROPPABLE |
+			       VM_SEALED)));
+static_assert(VM_TAMALLOC != 0 && !(VM_TAMALLOC & (VM_TAMALLOC - 1)));
+
+/**
+ * usac_tamalloc_zero_fill - zero-fill a folio on its first write
+ * @vma: the tamalloc VMA being faulted
+ * @folio: the newly allocated, not yet mapped, not zeroed folio
+ * @addr: the faulting address
+ *
+ * Works for any folio size: a large folio is zeroed page by page, each page
+ * with the user address it will be mapped at (for cache aliasing), with a
+ * rescheduling point between pages. Called before the folio is mapped and
+ * without the page table lock, so it may sleep.
+ */
+void usac_tamalloc_zero_fill(struct vm_area_struct *vma, struct folio *folio,
+			     unsigned long addr)
+{
+	long i, nr = folio_nr_pages(folio);
+	unsigned long base = ALIGN_DOWN(addr, nr * PAGE_SIZE);
+
+	for (i = 0; i < nr; i++) {
+		clear_user_highpage(folio_page(folio, i), base + i * PAGE_SIZE);
+		if (nr > 1)
+			cond_resched();
+	}
+	atomic_long_add(nr, &vma->vm_mm->usac_lazy_zeroed_pages);
+}
+
+/**
+ * usac_mm_lazy_zeroed_pages - pages zero-filled by usac_tamalloc_zero_fill()
+ * @mm: the address space
+ */
+unsigned long usac_mm_lazy_zeroed_pages(struct mm_struct *mm)
+{
+	return atomic_long_read(&mm->usac_lazy_zeroed_pages);
+}

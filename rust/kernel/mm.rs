@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Memory management: process address spaces and their mmap lock.
+//!
+//! A process's address space is a `struct mm_struct`, wrapped here as [`Mm`]. It has two
+//! reference counts: `mm_count` (`mmgrab`) keeps the structure allocated, `mm_users` (`mmget`)
+//! keeps the address space itself alive — its VMAs and page tables. Only an [`MmWithUser`], which
+//! guarantees `mm_users > 0`, gives access to the address space, through the mmap lock guards
+//! [`MmapReadGuard`] and [`MmapWriteGuard`].
+//!
+//! The names follow the `mm` module of later kernels, so code written against this one ports
+//! forward.
+//!
+//! C headers: [`include/linux/mm.h`](srctree/include/linux/mm.h),
+//! [`include/linux/mmap_lock.h`](srctree/include/linux/mmap_lock.h).
+
+use crate::{
+    bindings,
+    error::{code::EINTR, Result},
+    task::Task,
+    types::{ARef, AlwaysRefCounted, Opaque},
+};
+use core::{marker::PhantomData, ops::Deref, ptr::NonNull};
+
+pub mod mmap;
+pub mod virt;
+
+use virt::VmaRef;
+
+/// A `struct mm_struct`, the address space of a process.
+///
+/// `ARef<Mm>` holds an `mmgrab` reference: the structure stays allocated, but its address space
+/// may already be torn down. Use [`Mm::mmget_not_zero`] to reach the address space.
+///
+/// # Invariants
+///
+/// Values of this type are always refcounted with `mmgrab`/`mmdrop`.
+#[repr(transparent)]
+pub struct Mm {
+    mm: Opaque<bindings::mm_struct>,
+}
+
+// SAFETY: `mmdrop` may be called on any thread.
+unsafe impl Send for Mm {}
+// SAFETY: the methods of `Mm` may be called concurrently from several threads.
+unsafe impl Sync for Mm {}
+
+// SAFETY: by the type invariant, `Mm` is refcounted with `mmgrab`/`mmdrop`.
+unsafe impl AlwaysRefCounted for Mm {
+    fn inc_ref(&self) {
+        // SAFETY: `self` is a valid `mm_struct` since it is a reference.
+        unsafe { bindings::mmgrab(self.as_raw()) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: the caller gives up an `mmgrab` reference.
+        unsafe { bindings::mmdrop(obj.cast().as_ptr()) };
+    }
+}
+
+/// A `struct mm_struct` whose address space is alive (`mm_users > 0`).
+///
+/// `ARef<MmWithUser>` holds an `mmget` reference. Dropping it may sleep (`mmput` can tear the
+/// address space down), so it must not be dropped in atomic context or under `rcu_read_lock`.
+///
+/// # Invariants
+///
+/// Values of this type are refcounted with `mmget`/`mmput`, and `mm_users` is non-zero for as
+/// long as one is reachable.
+#[repr(transparent)]
+pub struct MmWithUser {
+    mm: Mm,
+}
+
+// SAFETY: `mmput` may be called on any thread.
+unsafe impl Send for MmWithUser {}
+// SAFETY: the methods of `MmWithUser` may be called concurrently from several threads.
+unsafe impl Sync for MmWithUser {}
+
+// SAFETY: by the type invariant, `MmWithUser` is refcounted with `mmget`/`mmput`.
+unsafe impl AlwaysRefCounted for MmWithUser {
+    fn inc_ref(&self) {
+        // SAFETY: `self` is a valid `mm_struct` with `mm_users > 0`, so `mmget` is allowed.
+        unsafe { bindings::mmget(self.as_raw()) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: the caller gives up an `mmget` reference.
+        unsafe { bindings::mmput(obj.cast().as_ptr()) };
+    }
+}
+
+impl Deref for MmWithUser {
+    type Target = Mm;
+
+    fn deref(&self) -> &Mm {
+        &self.mm
+    }
+}
+
+impl Mm {
+    /// Returns the raw `struct mm_struct` pointer.
+    pub fn as_raw(&self) -> *mut bindings::mm_struct {
+        self.mm.get()
+    }
+
+    /// Returns an `mmget` reference unless the address space is already gone.
+    pub fn mmget_not_zero(&self) -> Option<ARef<MmWithUser>> {
+        // SAFETY: `self` is a valid `mm_struct` (it is at least `mmgrab`bed).
+        if unsafe { bindings::mmget_not_zero(self.as_raw()) } {
+            // SAFETY: we just took the `mmget` reference that the `ARef` now owns.
+            Some(unsafe { ARef::from_raw(NonNull::new_unchecked(self.as_raw().cast())) })
+        } else {
+            None
+        }
+    }
+}
+
+impl MmWithUser {
+    /// Creates a reference from a raw pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point at an `mm_struct` whose `mm_users` stays non-zero for `'a`.
+    pub unsafe fn from_raw<'a>(ptr: *const bindings::mm_struct) -> &'a MmWithUser {
+        // SAFETY: the caller guarantees validity for `'a`; the layouts match (`repr(transparent)`).
+        unsafe { &*ptr.cast() }
+    }
+
+    /// Takes the mmap lock for reading; fails with `EINTR` if a fatal signal arrives meanwhile.
+    pub fn mmap_read_lock_killable(&self) -> Result<MmapReadGuard<'_>> {
+        // SAFETY: `self` is a valid `mm_struct`.
+        if unsafe { bindings::mmap_read_lock_killable(self.as_raw()) } != 0 {
+            return Err(EINTR);
+        }
+        // INVARIANT: we hold the read lock.
+        Ok(MmapReadGuard {
+            mm: self,
+            _not_send: PhantomData,
+        })
+    }
+
+    /// Takes the mmap lock for writing; fails with `EINTR` if a fatal signal arrives meanwhile.
+    pub fn mmap_write_lock_killable(&self) -> Result<MmapWriteGuard<'_>> {
+        // SAFETY: `self` is a valid `mm_struct`.
+        if unsafe { bindings::mmap_write_lock_killable(self.as_raw()) } != 0 {
+            return Err(EINTR);
+        }
+        // INVARIANT: we hold the write lock.
+        Ok(MmapWriteGuard {
+            mm: self,
+            _not_send: PhantomData,
+        })
+    }
+}
+
+impl Task {
+    /// Returns the task's address space with an `mmget` reference (`get_task_mm`), or `None` for
+    /// a kernel thread or a task that has already released its address space.
+    ///
+    /// The returned reference may sleep when dropped: see [`MmWithUser`].
+    pub fn get_mm(&self) -> Option<ARef<MmWithUser>> {
+        // SAFETY: `self.0` is a valid task by the type invariant of `Task`.
+        let mm = unsafe { bindings::get_task_mm(self.0.get()) };
+        // SAFETY: a non-NULL result carries an `mmget` reference that the `ARef` now owns.
+        NonNull::new(mm).map(|mm| unsafe { ARef::from_raw(mm.cast()) })
+    }
+}
+
+/// Iterates over the VMAs of an address space, in address order, under the mmap lock held by
+/// the guard it borrows.
+pub struct VmaIter<'a> {
+    mm: &'a MmWithUser,
+    next: Option<usize>,
+}
+
+impl<'a> Iterator for VmaIter<'a> {
+    type Item = &'a VmaRef;
+
+    fn next(&mut self) -> Option<&'a VmaRef> {
+        let addr = self.next?;
+        // SAFETY: the mmap lock is held for `'a` (the iterator borrows a guard); any address is
+        // accepted by `find_vma`.
+        let vma = unsafe { bindings::find_vma(self.mm.as_raw(), addr) };
+        if vma.is_null() {
+            self.next = None;
+            return None;
+        }
+        // SAFETY: `vma` is a VMA of this mm, valid while the mmap lock is held, which the
+        // borrow of the guard guarantees for `'a`.
+        let vma = unsafe { VmaRef::from_raw(vma) };
+        self.next = Some(vma.end());
+        Some(vma)
+    }
+}
+
+/// A held mmap read lock.
+///
+/// # Invariants
+///
+/// The mmap lock of `mm` is held for reading while the guard exists.
+pub struct MmapReadGuard<'a> {
+    mm: &'a MmWithUser,
+    // The lock must be released on the thread that took it.
+    _not_send: PhantomData<*mut ()>,
+}
+
+/// A held mmap write lock.
+///
+/// # Invariants
+///
+/// The mmap lock of `mm` is held for writing while the guard exists.
+pub struct MmapWriteGuard<'a> {
+    mm: &'a MmWithUser,
+    // The lock must be released on the thread that took it.
+    _not_send: PhantomData<*mut ()>,
+}
+
+macro_rules! impl_mmap_guard {
+    ($guard:ident, $unlock:ident) => {
+        impl $guard<'_> {
+            /// Returns the first VMA that ends above `addr`, like `find_vma`.
+            pub fn find_vma(&self, addr: usize) -> Option<&VmaRef> {
+                self.vmas_from(addr).next()
+            }
+
+            /// Iterates over the VMAs that end above `addr`.
+            pub fn vmas_from(&self, addr: usize) -> VmaIter<'_> {
+                VmaIter {
+                    mm: self.mm,
+                    next: Some(addr),
+                }
+            }
+
+            /// Iterates over every VMA of the address space.
+            pub fn vmas(&self) -> VmaIter<'_> {
+                self.vmas_from(0)
+            }
+        }
+
+        impl Drop for $guard<'_> {
+            fn drop(&mut self) {
+                // SAFETY: by the type invariant we hold this lock.
+                unsafe { bindings::$unlock(self.mm.as_raw()) };
+            }
+        }
+    };
+}
+
+impl_mmap_guard!(MmapReadGuard, mmap_read_unlock);
+impl_mmap_guard!(MmapWriteGuard, mmap_write_unlock);

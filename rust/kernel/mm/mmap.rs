@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Creating anonymous mappings in the calling process, with VMA flags set at creation.
+//!
+//! C header: [`include/linux/mm.h`](srctree/include/linux/mm.h).
+
+use super::{virt::flags::vm_flags_t, MmWithUser};
+use crate::{
+    bindings,
+    error::{code::*, Error, Result},
+    page::PAGE_SIZE,
+    types::ARef,
+};
+use core::ptr::{addr_of_mut, null_mut};
+
+// The LSM and userfaultfd calls are real functions when their subsystems are built in and
+// helpers otherwise (rust/helpers/mm.c); either way bindgen names them the same.
+use bindings::{security_mmap_file, userfaultfd_unmap_complete};
+
+/// Memory protection bits (`PROT_*`) accepted by [`vm_mmap_anonymous`].
+pub mod prot {
+    /// Readable.
+    pub const READ: u32 = crate::bindings::PROT_READ;
+    /// Writable.
+    pub const WRITE: u32 = crate::bindings::PROT_WRITE;
+}
+
+/// Mapping type bits (`MAP_*`) accepted by [`vm_mmap_anonymous`].
+pub mod map {
+    /// Private copy-on-write memory.
+    pub const PRIVATE: u32 = crate::bindings::MAP_PRIVATE;
+    /// Memory shared with the children that inherit it.
+    pub const SHARED: u32 = crate::bindings::MAP_SHARED;
+    /// Not backed by a file.
+    pub const ANONYMOUS: u32 = crate::bindings::MAP_ANONYMOUS;
+    /// Do not account the mapping against the overcommit limit.
+    pub const NORESERVE: u32 = crate::bindings::MAP_NORESERVE;
+}
+
+const MAP_ALLOWED: u32 = map::PRIVATE | map::SHARED | map::ANONYMOUS | map::NORESERVE;
+const PROT_ALLOWED: u32 = prot::READ | prot::WRITE;
+
+/// Returns `len` rounded up to a whole number of pages, or `None` if that overflows.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{mm::mmap::page_aligned_len, page::PAGE_SIZE};
+///
+/// assert_eq!(page_aligned_len(0), Some(0));
+/// assert_eq!(page_aligned_len(1), Some(PAGE_SIZE));
+/// assert_eq!(page_aligned_len(PAGE_SIZE), Some(PAGE_SIZE));
+/// assert_eq!(page_aligned_len(PAGE_SIZE + 1), Some(2 * PAGE_SIZE));
+/// assert_eq!(page_aligned_len(usize::MAX), None);
+/// assert_eq!(page_aligned_len(usize::MAX - PAGE_SIZE + 1), Some(usize::MAX - PAGE_SIZE + 1));
+/// assert_eq!(page_aligned_len(usize::MAX - PAGE_SIZE + 2), None);
+/// ```
+pub fn page_aligned_len(len: usize) -> Option<usize> {
+    Some(len.checked_add(PAGE_SIZE - 1)? & !(PAGE_SIZE - 1))
+}
+
+/// Returns the address space of the calling thread, or `None` in a kernel thread.
+///
+/// # Examples
+///
+/// ```
+/// // KUnit runs doctests in a kernel thread, which has no address space.
+/// assert!(kernel::mm::mmap::current_mm().is_none());
+/// ```
+pub fn current_mm() -> Option<ARef<MmWithUser>> {
+    crate::current!().get_mm()
+}
+
+/// Maps `len` bytes of anonymous memory into the calling process at an address of the kernel's
+/// choosing and returns that address, like `mmap(NULL, len, prot, flags, -1, 0)`, with `vm_flags`
+/// added to the new VMA as it is created.
+///
+/// This is `vm_mmap_pgoff()` with extra VMA flags: the LSM hook, then `do_mmap()` under the
+/// mmap write lock (taken killably), then userfaultfd unmap completion after the lock is
+/// released. Because the flags are passed to `do_mmap()`, no other thread can see the VMA
+/// without them. Accounting, `RLIMIT_AS` and the overcommit policy apply as for `mmap`.
+///
+/// `flags` must include [`map::ANONYMOUS`] and one of [`map::PRIVATE`]/[`map::SHARED`]; only
+/// the `prot` and `map` bits of this module are accepted, anything else is `EINVAL`.
+///
+/// # Errors
+///
+/// `EINVAL` for unsupported bits, `ENOMEM` when the mapping does not fit (or in a kernel
+/// thread), `EINTR` when a fatal signal arrives while waiting for the lock, or what the LSM
+/// hook returns.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::error::code::{EINVAL, ENOMEM};
+/// use kernel::mm::mmap::{map, prot, vm_mmap_anonymous};
+/// use kernel::mm::virt::flags;
+///
+/// let rw = prot::READ | prot::WRITE;
+/// let private = map::PRIVATE | map::ANONYMOUS;
+/// // Bits outside the supported set are refused before anything else happens.
+/// assert_eq!(vm_mmap_anonymous(4096, rw | 0x4 /* PROT_EXEC */, private, flags::NONE), Err(EINVAL));
+/// assert_eq!(vm_mmap_anonymous(4096, rw, map::PRIVATE, flags::NONE), Err(EINVAL));
+/// assert_eq!(vm_mmap_anonymous(4096, rw, private | 0x8000 /* MAP_POPULATE */, flags::NONE), Err(EINVAL));
+/// // A kernel thread (KUnit runs doctests in one) has no address space to map into.
+/// assert_eq!(vm_mmap_anonymous(4096, rw, private, flags::TAMALLOC), Err(ENOMEM));
+/// ```
+pub fn vm_mmap_anonymous(len: usize, prot: u32, flags: u32, vm_flags: vm_flags_t) -> Result<usize> {
+    if prot & !PROT_ALLOWED != 0 || flags & !MAP_ALLOWED != 0 || flags & map::ANONYMOUS == 0 {
+        return Err(EINVAL);
+    }
+    let mm = current_mm().ok_or(ENOMEM)?;
+
+    // SAFETY: an anonymous mapping has no file; the hook accepts any `prot` and `flags`.
+    let ret = unsafe { security_mmap_file(null_mut(), prot as _, flags as _) };
+    if ret != 0 {
+        return Err(Error::from_errno(ret));
+    }
+
+    // `do_mmap()` queues userfaultfd unmap events here when it replaces a mapping; they are
+    // delivered after the mmap lock is released.
+    let mut uf = bindings::list_head {
+        next: null_mut(),
+        prev: null_mut(),
+    };
+    let uf_ptr = addr_of_mut!(uf);
+    // SAFETY: `uf` is a local that is not moved until the end of this function, so the list
+    // may point at itself (INIT_LIST_HEAD).
+    unsafe {
+        (*uf_ptr).next = uf_ptr;
+        (*uf_ptr).prev = uf_ptr;
+    }
+
+    let mut populate = 0;
+    let addr = {
+        let _lock = mm.mmap_write_lock_killable()?;
+        // SAFETY: we hold the mmap write lock of the calling thread's mm, which is what
+        // `do_mmap()` operates on; `populate` and `uf` are valid for the call.
+        unsafe {
+            bindings::do_mmap(
+                null_mut(),
+                0,
+                len as _,
+                prot as _,
+                flags as _,
+                vm_flags,
+                0,
+                &mut populate,
+                uf_ptr,
+            )
+        }
+    };
+    // SAFETY: the mmap lock is released; `uf` holds what `do_mmap()` queued, if anything.
+    unsafe { userfaultfd_unmap_complete(mm.as_raw(), uf_ptr) };
+
+    // MAP_POPULATE and MAP_LOCKED are not accepted, so there is nothing to populate.
+    debug_assert_eq!(populate, 0);
+    // An error comes back as a negative errno cast to unsigned long (IS_ERR_VALUE).
+    let ret = addr as isize;
+    if (-(bindings::MAX_ERRNO as isize)..0).contains(&ret) {
+        return Err(Error::from_errno(ret as i32));
+    }
+    Ok(addr as usize)
+}
