@@ -6,7 +6,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 TARGET=x86_64-unknown-linux-gnu
-(cd "$REPO/userspace-tests" && cargo build -q --locked --release --target $TARGET)
+# Static, for the VM (no shared libraries there). With --target, RUSTFLAGS reach only the target
+# artifacts, not build scripts (bindgen loads libclang dynamically).
+(cd "$REPO/userspace-tests" && RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --locked --release --target $TARGET)
 BIN=$REPO/userspace-tests/target/$TARGET/release
 
 ROOT=$BUILD_DIR/initramfs

@@ -22,6 +22,9 @@ static inline void usac_mm_init(struct mm_struct *mm)
 /* kernel/usac/usac_mem.rs, called from kernel/usac/entry.c */
 int usac_mem_init(void);
 long usac_tamalloc(size_t size, unsigned int flags, bool trace);
+long usac_mem_stats_process(pid_t pid, unsigned long buf, size_t count,
+			    unsigned int flags);
+long usac_mem_stats_global(unsigned long out, unsigned int flags);
 #else
 static inline void usac_mm_init(struct mm_struct *mm) { }
 #endif

@@ -29,3 +29,16 @@ SYSCALL_DEFINE2(zamora_tamalloc, size_t, size, unsigned int, flags)
 {
 	return usac_tamalloc(size, flags, READ_ONCE(trace));
 }
+
+SYSCALL_DEFINE4(zamora_mem_stats_process, pid_t, pid,
+		struct zamora_proc_mem_stats __user *, buf, size_t, count,
+		unsigned int, flags)
+{
+	return usac_mem_stats_process(pid, (unsigned long)buf, count, flags);
+}
+
+SYSCALL_DEFINE2(zamora_mem_stats_global, struct zamora_global_mem_stats __user *, out,
+		unsigned int, flags)
+{
+	return usac_mem_stats_global((unsigned long)out, flags);
+}

@@ -14,8 +14,10 @@ use kernel::{
 /// returns its address.
 ///
 /// The VMA gets `VM_TAMALLOC`, so that the fault path zero-fills each page on its first write
-/// (`mm/tamalloc.c`), and `VM_DONTCOPY`, so that fork children do not inherit it. Both are set
-/// by `do_mmap()` under the mmap write lock, so no thread ever sees the VMA without them.
+/// (`mm/tamalloc.c`), `VM_DONTCOPY`, so that fork children do not inherit it, and
+/// `VM_NOHUGEPAGE`, so that neither a PMD-sized THP fault nor khugepaged, which zero pages on
+/// paths of their own, commit its pages behind the shim's back. All are set by `do_mmap()`
+/// under the mmap write lock, so no thread ever sees the VMA without them.
 /// Nothing is committed here: accounting, `RLIMIT_AS` and overcommit are those of `mmap`.
 pub(crate) fn tamalloc(size: usize, flags: u32) -> Result<usize> {
     // No flags are defined yet; rejecting them keeps them usable later.
@@ -27,13 +29,13 @@ pub(crate) fn tamalloc(size: usize, flags: u32) -> Result<usize> {
         len,
         prot::READ | prot::WRITE,
         map::PRIVATE | map::ANONYMOUS,
-        flags::TAMALLOC | flags::DONTCOPY,
+        flags::TAMALLOC | flags::DONTCOPY | flags::NOHUGEPAGE,
     )
 }
 
 /// Logs one call: who, how much, and what came back.
 pub(crate) fn trace(size: usize, flags: u32, result: &Result<usize>) {
-    let pid = current!().group_leader().pid();
+    let pid = current!().tgid_nr_ns(None);
     match result {
         Ok(addr) => pr_info!("tamalloc: pid {pid} size {size} flags {flags:#x} -> {addr:#x}\n"),
         Err(e) => pr_info!(

@@ -8,8 +8,9 @@
 //! which converts the `Result` of the logic into the syscall's return value. Prototypes are in
 //! `include/linux/usac_mem.h`, the user ABI in `include/uapi/linux/usac_mem.h`.
 
-use kernel::prelude::*;
+use kernel::{pid_namespace::Pid, prelude::*, uaccess::UserPtr};
 
+mod stats;
 mod tamalloc;
 
 /// Prefix of this crate's log lines (`pr_info!` needs it when there is no `module!`).
@@ -39,4 +40,21 @@ pub extern "C" fn usac_tamalloc(size: usize, flags: u32, trace: bool) -> core::f
         tamalloc::trace(size, flags, &result);
     }
     syscall_return(result)
+}
+
+/// `zamora_mem_stats_process(pid, buf, count, flags)`.
+#[no_mangle]
+pub extern "C" fn usac_mem_stats_process(
+    pid: Pid,
+    buf: UserPtr,
+    count: usize,
+    flags: u32,
+) -> core::ffi::c_long {
+    syscall_return(stats::mem_stats_process(pid, buf, count, flags))
+}
+
+/// `zamora_mem_stats_global(out, flags)`.
+#[no_mangle]
+pub extern "C" fn usac_mem_stats_global(out: UserPtr, flags: u32) -> core::ffi::c_long {
+    syscall_return(stats::mem_stats_global(out, flags))
 }

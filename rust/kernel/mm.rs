@@ -23,6 +23,7 @@ use crate::{
 use core::{marker::PhantomData, ops::Deref, ptr::NonNull};
 
 pub mod mmap;
+pub mod oom;
 pub mod virt;
 
 use virt::VmaRef;
@@ -102,6 +103,34 @@ impl Mm {
     /// Returns the raw `struct mm_struct` pointer.
     pub fn as_raw(&self) -> *mut bindings::mm_struct {
         self.mm.get()
+    }
+
+    /// Pages mapped in the address space (`total_vm`, /proc's `VmSize`).
+    pub fn total_vm(&self) -> usize {
+        // SAFETY: `self` is valid; /proc reads this word without a lock, and so do we.
+        unsafe { bindings::mm_total_vm(self.as_raw()) }
+    }
+
+    /// Resident pages, summed exactly over the per-CPU counters like /proc's `VmRSS`.
+    ///
+    /// Takes the counters' locks: do not call it in atomic context.
+    pub fn rss(&self) -> usize {
+        [
+            bindings::MM_FILEPAGES,
+            bindings::MM_ANONPAGES,
+            bindings::MM_SHMEMPAGES,
+        ]
+        .into_iter()
+        // SAFETY: `self` is valid and `member` is an RSS counter index.
+        .map(|member| unsafe { bindings::get_mm_counter_sum(self.as_raw(), member as _) })
+        .sum()
+    }
+
+    /// Pages of `VM_TAMALLOC` VMAs zero-filled on their first write (`mm/tamalloc.c`).
+    #[cfg(CONFIG_USAC_MEM)]
+    pub fn lazy_zeroed_pages(&self) -> usize {
+        // SAFETY: `self` is valid; the counter is atomic.
+        unsafe { bindings::usac_mm_lazy_zeroed_pages(self.as_raw()) as usize }
     }
 
     /// Returns an `mmget` reference unless the address space is already gone.

@@ -36,19 +36,19 @@ impl VmaRef {
     /// Returns the VMA's flags (`vm_flags`), stable while the mmap lock is held.
     pub fn flags(&self) -> flags::vm_flags_t {
         // SAFETY: by the type invariant the VMA is valid and its flags cannot change under us.
-        unsafe { (*self.as_ptr()).__bindgen_anon_2.vm_flags }
+        unsafe { bindings::vma_flags(self.as_ptr()) }
     }
 
     /// Returns the first address of the VMA.
     pub fn start(&self) -> usize {
         // SAFETY: by the type invariant the VMA is valid and its bounds cannot change under us.
-        unsafe { (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.vm_start as usize }
+        unsafe { bindings::vma_start(self.as_ptr()) }
     }
 
     /// Returns the address just past the VMA.
     pub fn end(&self) -> usize {
         // SAFETY: by the type invariant the VMA is valid and its bounds cannot change under us.
-        unsafe { (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.vm_end as usize }
+        unsafe { bindings::vma_end(self.as_ptr()) }
     }
 
     /// Returns the size of the VMA in bytes.
@@ -69,7 +69,7 @@ impl VmaRef {
 /// ```
 /// use kernel::mm::virt::flags::*;
 ///
-/// let known = [READ, WRITE, EXEC, SHARED, DONTCOPY];
+/// let known = [READ, WRITE, EXEC, SHARED, DONTCOPY, NOHUGEPAGE];
 /// for (i, a) in known.iter().enumerate() {
 ///     assert_eq!(a.count_ones(), 1);
 ///     assert!(known[i + 1..].iter().all(|b| a & b == 0));
@@ -101,6 +101,8 @@ pub mod flags {
     pub const SHARED: vm_flags_t = bindings::VM_SHARED as vm_flags_t;
     /// Not copied into the child on fork.
     pub const DONTCOPY: vm_flags_t = bindings::VM_DONTCOPY as vm_flags_t;
+    /// Never backed by transparent huge pages (as after `MADV_NOHUGEPAGE`).
+    pub const NOHUGEPAGE: vm_flags_t = bindings::VM_NOHUGEPAGE as vm_flags_t;
     /// Created by `zamora_tamalloc`: zero-filled on first write, counted per mm.
     pub const TAMALLOC: vm_flags_t = bindings::VM_TAMALLOC;
 }

@@ -1,5 +1,6 @@
 //! Helpers shared by the selftests: reading /proc and the kernel log.
 
+pub mod process;
 pub mod procfs;
 
 /// The kernel log (what `dmesg` prints), read with syslog(2).

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The OOM killer's view of a process.
+//!
+//! C header: [`include/linux/oom.h`](srctree/include/linux/oom.h).
+
+use crate::{bindings, task::Task};
+
+/// The memory the OOM killer scores against: all RAM plus all swap, in pages.
+pub fn total_pages() -> usize {
+    // SAFETY: both only read global counters.
+    unsafe { bindings::totalram_pages() + bindings::get_total_swap_pages() as usize }
+}
+
+/// RAM in pages (`totalram_pages()`).
+pub fn totalram_pages() -> usize {
+    // SAFETY: only reads a global counter.
+    unsafe { bindings::totalram_pages() }
+}
+
+/// The OOM killer's badness of `task` against `total_pages` (`oom_badness()`), or `None` for a
+/// task it never kills: a kernel thread, init, one with `oom_score_adj` -1000, or one without
+/// an address space (`LONG_MIN` in C).
+///
+/// Takes the task lock of a thread of the process: do not call it in atomic context.
+pub fn badness(task: &Task, total_pages: usize) -> Option<i64> {
+    // SAFETY: `task` is a valid task (it is a reference).
+    let points = unsafe { bindings::oom_badness(task.0.get(), total_pages as _) };
+    (points != isize::MIN).then_some(points as i64)
+}
+
+impl Task {
+    /// The process's `oom_score_adj`, -1000 (never kill) to 1000.
+    pub fn oom_score_adj(&self) -> i16 {
+        // SAFETY: a task's `signal` lives as long as the task; reading the adjustment without a
+        // lock is what /proc does.
+        unsafe { bindings::task_oom_score_adj(self.0.get()) }
+    }
+}

@@ -1,0 +1,509 @@
+//! zamora_tamalloc selftest: reserve without committing, zero-fill on first write, no fork
+//! inheritance, precise errnos with nothing left behind, and sanity under many calls and threads.
+
+use ktap::{ensure, ensure_eq, writer::fail, writer::skip, writer::NotPassed, TestResult};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+use usac::{mem_stats_process, tamalloc_raw, Tamalloc};
+use usac_selftests::process::{in_child, Exit};
+use usac_selftests::procfs::{own_smaps, own_vma_at, status_field, Vma};
+
+const PAGE: usize = 4096;
+
+fn status_kb(field: &str) -> Result<u64, NotPassed> {
+    status_field("self", field).map_err(fail)
+}
+
+fn vma_at(addr: usize) -> Result<Vma, NotPassed> {
+    own_vma_at(addr)
+        .map_err(fail)?
+        .ok_or_else(|| fail(format!("no mapping at {addr:#x}")))
+}
+
+/// This process's `lazy_zeroed_pages`, or a skip on a kernel without the stats syscall.
+fn lazy_zeroed() -> Result<u64, NotPassed> {
+    match mem_stats_process(std::process::id() as i32) {
+        Ok(s) => Ok(s.lazy_zeroed_pages),
+        Err(e) if e.errno() == libc::ENOSYS => Err(skip("zamora_mem_stats_process not available")),
+        Err(e) => Err(fail(format!("zamora_mem_stats_process: {e}"))),
+    }
+}
+
+fn read_byte(base: *const u8, offset: usize) -> u8 {
+    // SAFETY: callers pass offsets inside a live mapping of theirs.
+    unsafe { std::ptr::read_volatile(base.add(offset)) }
+}
+
+fn write_byte(base: *mut u8, offset: usize, value: u8) {
+    // SAFETY: callers pass offsets inside a live writable mapping of theirs.
+    unsafe { std::ptr::write_volatile(base.add(offset), value) }
+}
+
+fn returns_page_aligned_tamalloc_vmas() -> TestResult {
+    for size in [1, PAGE - 1, PAGE, PAGE + 1, (1 << 20) + 3] {
+        let m = Tamalloc::new(size).map_err(fail)?;
+        let addr = m.as_ptr() as usize;
+        ensure_eq!(addr % PAGE, 0, "address of a {size}-byte tamalloc");
+        let vma = vma_at(addr)?;
+        ensure!(
+            vma.start <= addr && addr + size.div_ceil(PAGE) * PAGE <= vma.end,
+            "{size} bytes at {addr:#x} not inside {vma:?}"
+        );
+        for flag in ["rd", "wr", "tm", "dc", "nh"] {
+            ensure!(
+                vma.has_flag(flag),
+                "smaps VmFlags lack '{flag}': {:?}",
+                vma.flags
+            );
+        }
+        ensure!(
+            !vma.has_flag("ex") && !vma.has_flag("sh"),
+            "{:?}",
+            vma.flags
+        );
+    }
+    Ok(())
+}
+
+fn reserves_without_committing() -> TestResult {
+    let size = 64 << 20;
+    status_kb("VmRSS")?; // fault in what reading /proc needs before measuring
+    let (size_before, rss_before) = (status_kb("VmSize")?, status_kb("VmRSS")?);
+    let m = Tamalloc::new(size).map_err(fail)?;
+    let (size_after, rss_after) = (status_kb("VmSize")?, status_kb("VmRSS")?);
+    ensure_eq!(
+        size_after - size_before,
+        (size / 1024) as u64,
+        "VmSize growth in kB"
+    );
+    ensure_eq!(rss_after, rss_before, "VmRSS after reserving 64 MiB");
+    ensure_eq!(
+        vma_at(m.as_ptr() as usize)?.rss_kb,
+        0,
+        "Rss of the new mapping"
+    );
+    Ok(())
+}
+
+fn reads_see_zeros_and_commit_nothing() -> TestResult {
+    let pages = 256;
+    let m = Tamalloc::new(pages * PAGE).map_err(fail)?;
+    let lazy_before = lazy_zeroed().ok();
+    ensure!(
+        m.as_slice().iter().all(|&b| b == 0),
+        "untouched memory is not zero"
+    );
+    ensure_eq!(
+        vma_at(m.as_ptr() as usize)?.rss_kb,
+        0,
+        "Rss after reading {pages} pages"
+    );
+    if let (Some(before), Ok(after)) = (lazy_before, lazy_zeroed()) {
+        ensure_eq!(after, before, "lazy_zeroed_pages after reads only");
+    }
+    Ok(())
+}
+
+fn first_write_commits_exactly_the_pages_written() -> TestResult {
+    let pages = 100;
+    let m = Tamalloc::new(pages * 2 * PAGE).map_err(fail)?;
+    let base = m.as_ptr();
+    // Every other page, at a different offset each time.
+    for i in 0..pages {
+        write_byte(base, 2 * i * PAGE + (i * 37) % PAGE, 0xa5);
+    }
+    let vma = vma_at(base as usize)?;
+    ensure_eq!(
+        vma.rss_kb,
+        (pages * PAGE / 1024) as u64,
+        "Rss after writing {pages} pages"
+    );
+    for i in 0..pages {
+        let page = &m.as_slice()[2 * i * PAGE..(2 * i + 1) * PAGE];
+        let written = (i * 37) % PAGE;
+        ensure!(
+            page.iter()
+                .enumerate()
+                .all(|(o, &b)| b == if o == written { 0xa5 } else { 0 }),
+            "page {} is not zero-filled around the written byte",
+            2 * i
+        );
+    }
+    Ok(())
+}
+
+fn lazy_zeroed_pages_count_first_writes() -> TestResult {
+    let (pages, read_first) = (64, 32);
+    let m = Tamalloc::new((pages + read_first) * PAGE).map_err(fail)?;
+    let base = m.as_ptr();
+    let before = lazy_zeroed()?;
+    for i in 0..pages {
+        write_byte(base, i * PAGE, 1);
+        write_byte(base, i * PAGE + 1, 2); // a second write to a page is not a first write
+    }
+    ensure_eq!(
+        lazy_zeroed()? - before,
+        pages as u64,
+        "lazy_zeroed_pages after {pages} writes"
+    );
+    // Read first (the zero page is mapped), then write: the zero-page COW path.
+    for i in pages..pages + read_first {
+        ensure_eq!(read_byte(base, i * PAGE), 0, "read of page {i}");
+    }
+    ensure_eq!(lazy_zeroed()? - before, pages as u64, "after reads");
+    for i in pages..pages + read_first {
+        write_byte(base, i * PAGE + 7, 3);
+    }
+    ensure_eq!(
+        lazy_zeroed()? - before,
+        (pages + read_first) as u64,
+        "after read-then-write of {read_first} pages"
+    );
+    ensure_eq!(
+        vma_at(base as usize)?.rss_kb,
+        ((pages + read_first) * PAGE / 1024) as u64,
+        "Rss"
+    );
+    Ok(())
+}
+
+fn fork_child_does_not_inherit_the_range() -> TestResult {
+    let mut m = Tamalloc::new(4 * PAGE).map_err(fail)?;
+    m.as_mut_slice().fill(0x5a);
+    let base = m.as_ptr() as usize;
+    let read = in_child(|| read_byte(base as *const u8, PAGE) as i32).map_err(fail)?;
+    ensure_eq!(read, Exit::Signal(libc::SIGSEGV), "child reading the range");
+    let write = in_child(|| {
+        write_byte(base as *mut u8, 0, 1);
+        0
+    })
+    .map_err(fail)?;
+    ensure_eq!(
+        write,
+        Exit::Signal(libc::SIGSEGV),
+        "child writing the range"
+    );
+    ensure!(
+        m.as_slice().iter().all(|&b| b == 0x5a),
+        "parent's data changed"
+    );
+    Ok(())
+}
+
+fn partial_munmap_splits_the_mapping() -> TestResult {
+    let pages = 8;
+    let addr = tamalloc_raw(pages * PAGE, 0).map_err(fail)?;
+    let base = addr as *mut u8;
+    for i in 0..pages {
+        write_byte(base, i * PAGE, i as u8 + 1);
+    }
+    let size_before = status_kb("VmSize")?;
+    // SAFETY: unmapping pages 3 and 4 of our own mapping.
+    ensure_eq!(
+        unsafe { libc::munmap(base.add(3 * PAGE).cast(), 2 * PAGE) },
+        0,
+        "munmap"
+    );
+    ensure_eq!(size_before - status_kb("VmSize")?, 8, "VmSize drop in kB");
+    let vmas = own_smaps().map_err(fail)?;
+    let low = vmas.iter().find(|v| v.start == addr);
+    let high = vmas.iter().find(|v| v.start == addr + 5 * PAGE);
+    ensure!(
+        low.is_some_and(|v| v.end == addr + 3 * PAGE && v.has_flag("tm")),
+        "low part: {low:?}"
+    );
+    ensure!(
+        high.is_some_and(|v| v.end == addr + pages * PAGE && v.has_flag("tm")),
+        "high part: {high:?}"
+    );
+    for i in (0..3).chain(5..pages) {
+        ensure_eq!(
+            read_byte(base, i * PAGE),
+            i as u8 + 1,
+            "page {i} after munmap"
+        );
+    }
+    // SAFETY: unmapping what is left of our own mapping.
+    unsafe { libc::munmap(base.cast(), pages * PAGE) };
+    Ok(())
+}
+
+fn bad_input_gets_a_precise_errno_and_maps_nothing() -> TestResult {
+    let maps_before = own_smaps().map_err(fail)?.len();
+    let size_before = status_kb("VmSize")?;
+    let mut cases: Vec<(usize, u32, i32, String)> = vec![
+        (0, 0, libc::EINVAL, "size 0".into()),
+        (usize::MAX, 0, libc::ENOMEM, "SIZE_MAX".into()),
+        (
+            usize::MAX - PAGE + 2,
+            0,
+            libc::ENOMEM,
+            "rounds up past SIZE_MAX".into(),
+        ),
+        (
+            1 << 47,
+            0,
+            libc::ENOMEM,
+            "the whole user address space".into(),
+        ),
+    ];
+    for bit in 0..32 {
+        cases.push((PAGE, 1 << bit, libc::EINVAL, format!("flags bit {bit}")));
+    }
+    cases.push((0, 1, libc::EINVAL, "size 0 and a flag".into()));
+    for (size, flags, errno, what) in cases {
+        ensure_eq!(
+            tamalloc_raw(size, flags).map_err(|e| e.errno()),
+            Err(errno),
+            "{what}"
+        );
+    }
+    ensure_eq!(
+        own_smaps().map_err(fail)?.len(),
+        maps_before,
+        "mappings after the errors"
+    );
+    ensure_eq!(status_kb("VmSize")?, size_before, "VmSize after the errors");
+    Ok(())
+}
+
+fn respects_rlimit_as() -> TestResult {
+    let mut old = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: valid pointer to an rlimit.
+    ensure_eq!(
+        unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut old) },
+        0,
+        "getrlimit"
+    );
+    let vm_size = status_kb("VmSize")? as usize * 1024;
+    let limit = libc::rlimit {
+        rlim_cur: (vm_size + (4 << 20)) as u64,
+        rlim_max: old.rlim_max,
+    };
+    // SAFETY: valid pointer to an rlimit.
+    ensure_eq!(
+        unsafe { libc::setrlimit(libc::RLIMIT_AS, &limit) },
+        0,
+        "setrlimit"
+    );
+    let over = tamalloc_raw(8 << 20, 0).map_err(|e| e.errno());
+    let under = Tamalloc::new(1 << 20).map(drop).map_err(|e| e.errno());
+    // SAFETY: valid pointer to an rlimit.
+    unsafe { libc::setrlimit(libc::RLIMIT_AS, &old) };
+    ensure_eq!(
+        over,
+        Err(libc::ENOMEM),
+        "8 MiB over an RLIMIT_AS with 4 MiB left"
+    );
+    ensure_eq!(under, Ok(()), "1 MiB under the same limit");
+    ensure_eq!(
+        status_kb("VmSize")? as usize * 1024,
+        vm_size,
+        "VmSize afterwards"
+    );
+    Ok(())
+}
+
+fn ten_thousand_small_tamallocs_leave_no_trace() -> TestResult {
+    let size_before = status_kb("VmSize")?;
+    let mut addrs = Vec::with_capacity(10_000);
+    for i in 0..10_000 {
+        let addr = tamalloc_raw(PAGE, 0).map_err(|e| fail(format!("call {i}: {e}")))?;
+        write_byte(addr as *mut u8, i % PAGE, 1);
+        addrs.push(addr);
+    }
+    let grown = status_kb("VmSize")? - size_before;
+    for addr in addrs.drain(..) {
+        // SAFETY: each address is a one-page mapping of ours.
+        ensure_eq!(
+            unsafe { libc::munmap(addr as *mut libc::c_void, PAGE) },
+            0,
+            "munmap"
+        );
+    }
+    drop(addrs);
+    ensure!(
+        grown >= 40_000,
+        "VmSize grew only {grown} kB for 10000 pages"
+    );
+    ensure_eq!(
+        status_kb("VmSize")?,
+        size_before,
+        "VmSize after unmapping them all"
+    );
+    Ok(())
+}
+
+fn threads_tamalloc_touch_and_munmap_concurrently() -> TestResult {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let workers: Vec<_> = (0..4u64)
+        .map(|t| {
+            std::thread::spawn(move || -> Result<u64, String> {
+                let mut rounds = 0u64;
+                let mut seed = t * 7919 + 1;
+                while Instant::now() < deadline {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    let pages = 1 + (seed >> 33) as usize % 64;
+                    let mut m = Tamalloc::new(pages * PAGE).map_err(|e| e.to_string())?;
+                    let tag = (seed >> 40) as u8 | 1;
+                    for p in (0..pages).step_by(2) {
+                        m.as_mut_slice()[p * PAGE + p % PAGE] = tag;
+                    }
+                    for p in 0..pages {
+                        let want = if p % 2 == 0 { tag } else { 0 };
+                        if m.as_slice()[p * PAGE + p % PAGE] != want {
+                            return Err(format!("thread {t}: page {p} lost its data"));
+                        }
+                    }
+                    rounds += 1;
+                }
+                Ok(rounds)
+            })
+        })
+        .collect();
+    let mut total = 0;
+    for w in workers {
+        total += w
+            .join()
+            .map_err(|_| fail("a worker panicked"))?
+            .map_err(fail)?;
+    }
+    println!("# 4 threads did {total} tamalloc/touch/munmap rounds in 3 s");
+    ensure!(total > 0, "no rounds");
+    Ok(())
+}
+
+fn madvise_mprotect_and_mremap_work_as_on_anonymous_memory() -> TestResult {
+    let pages = 16;
+    let addr = tamalloc_raw(pages * PAGE, 0).map_err(fail)?;
+    let base = addr as *mut u8;
+    for i in 0..pages {
+        write_byte(base, i * PAGE, 9);
+    }
+    // SAFETY: all three calls act on our own mapping.
+    unsafe {
+        let ret = libc::madvise(base.cast(), pages * PAGE, libc::MADV_DONTNEED);
+        ensure!(ret == 0, "madvise: {}", std::io::Error::last_os_error());
+        ensure_eq!(vma_at(addr)?.rss_kb, 0, "Rss after MADV_DONTNEED");
+        ensure_eq!(
+            read_byte(base, 0),
+            0,
+            "a page dropped by MADV_DONTNEED reads zero"
+        );
+        write_byte(base, 0, 7);
+        ensure_eq!(
+            libc::mprotect(base.cast(), pages * PAGE, libc::PROT_READ),
+            0,
+            "mprotect RO"
+        );
+        ensure!(
+            !vma_at(addr)?.has_flag("wr"),
+            "still writable after mprotect"
+        );
+        ensure_eq!(
+            libc::mprotect(
+                base.cast(),
+                pages * PAGE,
+                libc::PROT_READ | libc::PROT_WRITE
+            ),
+            0,
+            "mprotect RW"
+        );
+        let moved = libc::mremap(
+            base.cast(),
+            pages * PAGE,
+            4 * pages * PAGE,
+            libc::MREMAP_MAYMOVE,
+        );
+        ensure!(moved != libc::MAP_FAILED, "mremap");
+        let moved = moved as *mut u8;
+        ensure_eq!(read_byte(moved, 0), 7, "data after mremap");
+        let vma = vma_at(moved as usize)?;
+        ensure!(
+            vma.has_flag("tm") && vma.end - vma.start >= 4 * pages * PAGE,
+            "{vma:?}"
+        );
+        write_byte(moved, 3 * pages * PAGE, 1); // the grown part is tamalloc memory too
+        libc::munmap(moved.cast(), 4 * pages * PAGE);
+    }
+    Ok(())
+}
+
+fn trace_switch_logs_one_line_per_call() -> TestResult {
+    const SWITCH: &str = "/sys/module/usac_mem/parameters/trace";
+    let set = |on: &str| std::fs::write(SWITCH, on).map_err(|e| fail(format!("{SWITCH}: {e}")));
+    let pid = std::process::id();
+    set("1")?;
+    let traced = Tamalloc::new(12345).map_err(fail);
+    set("0")?;
+    let untraced = Tamalloc::new(12346).map_err(fail)?;
+    let addr = traced?.as_ptr() as usize;
+    let log = usac_selftests::dmesg().map_err(fail)?;
+    let line = format!("tamalloc: pid {pid} size 12345 flags 0x0 -> {addr:#x}");
+    ensure!(log.contains(&line), "no '{line}' in dmesg");
+    ensure!(
+        !log.contains(&format!("pid {pid} size 12346")),
+        "traced while off"
+    );
+    drop(untraced);
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    ktap::writer::run_suite(
+        "usac tamalloc",
+        &[
+            (
+                "returns_page_aligned_tamalloc_vmas",
+                returns_page_aligned_tamalloc_vmas,
+            ),
+            ("reserves_without_committing", reserves_without_committing),
+            (
+                "reads_see_zeros_and_commit_nothing",
+                reads_see_zeros_and_commit_nothing,
+            ),
+            (
+                "first_write_commits_exactly_the_pages_written",
+                first_write_commits_exactly_the_pages_written,
+            ),
+            (
+                "lazy_zeroed_pages_count_first_writes",
+                lazy_zeroed_pages_count_first_writes,
+            ),
+            (
+                "fork_child_does_not_inherit_the_range",
+                fork_child_does_not_inherit_the_range,
+            ),
+            (
+                "partial_munmap_splits_the_mapping",
+                partial_munmap_splits_the_mapping,
+            ),
+            (
+                "bad_input_gets_a_precise_errno_and_maps_nothing",
+                bad_input_gets_a_precise_errno_and_maps_nothing,
+            ),
+            ("respects_rlimit_as", respects_rlimit_as),
+            (
+                "ten_thousand_small_tamallocs_leave_no_trace",
+                ten_thousand_small_tamallocs_leave_no_trace,
+            ),
+            (
+                "threads_tamalloc_touch_and_munmap_concurrently",
+                threads_tamalloc_touch_and_munmap_concurrently,
+            ),
+            (
+                "madvise_mprotect_and_mremap_work_as_on_anonymous_memory",
+                madvise_mprotect_and_mremap_work_as_on_anonymous_memory,
+            ),
+            (
+                "trace_switch_logs_one_line_per_call",
+                trace_switch_logs_one_line_per_call,
+            ),
+        ],
+    )
+}
