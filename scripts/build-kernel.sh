@@ -27,7 +27,16 @@ if [ $new_config = 1 ]; then
 	touch "$stamp"
 fi
 
-info "building Linux $(kernel_version) ($PROFILE) in $OBJ"
+mkdir -p "$BUILD_DIR/logs"
+LOG=$BUILD_DIR/logs/kbuild-$PROFILE.log
+info "building Linux $(kernel_version) ($PROFILE) in $OBJ (log: $LOG)"
 start=$(date +%s)
-kmake bzImage
+if ! kmake bzImage >"$LOG" 2>&1; then
+	grep -E -B2 -A14 '(^|: )(error|Error)(\[E[0-9]+\])?:' "$LOG" | head -150
+	tail -5 "$LOG"
+	die "kernel build failed (full log: $LOG)"
+fi
+# Warnings in our own files are shown (and fail `make check`); upstream's are in the log.
+grep -E -A6 '(kernel/usac|mm/tamalloc|rust/kernel/(mm|pid_namespace|usac|sync/rcu)|rust/helpers/(mm|rcu|pid_namespace|task_info)).*warning:|^warning:.*' "$LOG" |
+	grep -E -B1 -A6 'kernel/usac|mm/tamalloc|rust/kernel/(mm|pid_namespace|usac)|rust/helpers' | head -60 || true
 info "kernel ready in $(($(date +%s) - start)) s: $OBJ/arch/x86/boot/bzImage"

@@ -30,6 +30,13 @@ if [ -n "$ours" ] || grep -qE '^error' "$log"; then
 fi
 rm -f "$log"
 
+step "syscall numbers: include/uapi/linux/usac_mem.h agrees with syscall_64.tbl"
+for name in zamora_tamalloc zamora_mem_stats_process zamora_mem_stats_global; do
+	in_table=$(awk -v n="$name" '$3 == n && $2 == "64" {print $1}' "$SRC/arch/x86/entry/syscalls/syscall_64.tbl")
+	in_header=$(awk -v n="__NR_$name" '$1 == "#define" && $2 == n {print $3}' "$REPO/include/uapi/linux/usac_mem.h")
+	[ -n "$in_table" ] && [ "$in_table" = "$in_header" ] || { echo "$name: table '$in_table', header '$in_header'"; fail=1; }
+done
+
 step "cargo clippy (userspace)"
 (cd "$REPO/userspace-tests" && cargo clippy -q --locked --all-targets -- -D warnings) || fail=1
 

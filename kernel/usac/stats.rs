@@ -81,11 +81,9 @@ fn process_entry(pid: Pid, task: &Task, total_pages: usize) -> Result<zamora_pro
         pid,
         reserved_kb: usage.reserved * KB_PER_PAGE,
         committed_kb: usage.committed * KB_PER_PAGE,
-        committed_pct_x100: if usage.reserved == 0 {
-            0
-        } else {
-            (usage.committed * 10000 / usage.reserved) as u32
-        },
+        committed_pct_x100: (usage.committed * 10000)
+            .checked_div(usage.reserved)
+            .unwrap_or(0) as u32,
         oom_score: oom_score(task, total_pages),
         oom_score_adj: task.oom_score_adj().into(),
         tamalloc_kb: usage.tamalloc * KB_PER_PAGE,
@@ -107,10 +105,7 @@ fn process_entry(pid: Pid, task: &Task, total_pages: usize) -> Result<zamora_pro
 /// Calls `f` for every process of `ns` in ascending pid order, with a reference to its task
 /// and outside any lock. Processes that appear or exit meanwhile are listed or not, but never
 /// twice, and never out of order. Returns the number of processes.
-fn for_each_process(
-    ns: &PidNamespace,
-    mut f: impl FnMut(Pid, &Task) -> Result,
-) -> Result<usize> {
+fn for_each_process(ns: &PidNamespace, mut f: impl FnMut(Pid, &Task) -> Result) -> Result<usize> {
     let mut next: Pid = 1;
     let mut total = 0;
     loop {
@@ -166,8 +161,11 @@ pub(crate) fn mem_stats_process(pid: Pid, buf: UserPtr, count: usize, flags: u32
         })?
     };
 
-    let mut out = UserSlice::new(buf, entries.len() * core::mem::size_of::<zamora_proc_mem_stats>())
-        .writer();
+    let mut out = UserSlice::new(
+        buf,
+        entries.len() * core::mem::size_of::<zamora_proc_mem_stats>(),
+    )
+    .writer();
     for entry in entries.iter() {
         out.write(entry)?;
     }

@@ -99,7 +99,9 @@ impl PidNamespace {
         // The process is the task that owns the thread's thread-group id (0 once it is reaped).
         match task.tgid_nr_ns(Some(self)) {
             0 => None,
-            tgid => self.next_process(tgid, rcu).filter(|&(found, _)| found == tgid),
+            tgid => self
+                .next_process(tgid, rcu)
+                .filter(|&(found, _)| found == tgid),
         }
     }
 }

@@ -54,7 +54,7 @@ struct zamora_proc_mem_stats {
 	__u32 flags;			/* ZAMORA_PROC_* */
 	__u64 reserved_kb;		/* total_vm in KiB, = VmSize */
 	__u64 committed_kb;		/* get_mm_rss in KiB, = VmRSS */
-	__u32 committed_pct_x100;	/* committed * 10000 / reserved, rounded down; 0 if reserved is 0 */
+	__u32 committed_pct_x100;	/* committed * 10000 / reserved, rounded down (0: none) */
 	__s32 oom_score;		/* = /proc/<pid>/oom_score */
 	__s32 oom_score_adj;		/* = /proc/<pid>/oom_score_adj */
 	__u32 __pad;			/* zero */

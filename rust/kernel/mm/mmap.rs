@@ -99,9 +99,10 @@ pub fn current_mm() -> Option<ARef<MmWithUser>> {
 /// let rw = prot::READ | prot::WRITE;
 /// let private = map::PRIVATE | map::ANONYMOUS;
 /// // Bits outside the supported set are refused before anything else happens.
-/// assert_eq!(vm_mmap_anonymous(4096, rw | 0x4 /* PROT_EXEC */, private, flags::NONE), Err(EINVAL));
+/// let (exec, populate) = (0x4, 0x8000); // PROT_EXEC, MAP_POPULATE
+/// assert_eq!(vm_mmap_anonymous(4096, rw | exec, private, flags::NONE), Err(EINVAL));
 /// assert_eq!(vm_mmap_anonymous(4096, rw, map::PRIVATE, flags::NONE), Err(EINVAL));
-/// assert_eq!(vm_mmap_anonymous(4096, rw, private | 0x8000 /* MAP_POPULATE */, flags::NONE), Err(EINVAL));
+/// assert_eq!(vm_mmap_anonymous(4096, rw, private | populate, flags::NONE), Err(EINVAL));
 /// // A kernel thread (KUnit runs doctests in one) has no address space to map into.
 /// assert_eq!(vm_mmap_anonymous(4096, rw, private, flags::TAMALLOC), Err(ENOMEM));
 /// ```
