@@ -117,6 +117,11 @@ unsigned long rust_helper_vma_end(struct vm_area_struct *vma)
 	return vma->vm_end;
 }
 
+struct mm_struct *rust_helper_get_current_mm(void)
+{
+	return current->mm;
+}
+
 short rust_helper_task_oom_score_adj(struct task_struct *t)
 {
 	return READ_ONCE(t->signal->oom_score_adj);

@@ -68,7 +68,22 @@ pub fn page_aligned_len(len: usize) -> Option<usize> {
 /// assert!(kernel::mm::mmap::current_mm().is_none());
 /// ```
 pub fn current_mm() -> Option<ARef<MmWithUser>> {
-    crate::current!().get_mm()
+    with_current_mm(|mm| ARef::from(mm))
+}
+
+/// Runs `f` with the address space of the calling thread, without taking a reference: the
+/// thread holds one for as long as it runs, and only the thread itself can change its mm.
+/// Returns `None` in a kernel thread.
+pub fn with_current_mm<R>(f: impl FnOnce(&MmWithUser) -> R) -> Option<R> {
+    // SAFETY: reading `current->mm` of the running thread needs no lock.
+    let mm = unsafe { bindings::get_current_mm() };
+    if mm.is_null() {
+        return None;
+    }
+    // SAFETY: the calling thread holds an `mm_users` reference on its own mm until it exits or
+    // execs, neither of which can happen during `f`, which runs on this thread and cannot keep
+    // the reference (`f` gets it only for the call).
+    Some(f(unsafe { MmWithUser::from_raw(mm) }))
 }
 
 /// Maps `len` bytes of anonymous memory into the calling process at an address of the kernel's
@@ -110,8 +125,17 @@ pub fn vm_mmap_anonymous(len: usize, prot: u32, flags: u32, vm_flags: vm_flags_t
     if prot & !PROT_ALLOWED != 0 || flags & !MAP_ALLOWED != 0 || flags & map::ANONYMOUS == 0 {
         return Err(EINVAL);
     }
-    let mm = current_mm().ok_or(ENOMEM)?;
+    with_current_mm(|mm| mmap_locked(mm, len, prot, flags, vm_flags)).unwrap_or(Err(ENOMEM))
+}
 
+/// The body of [`vm_mmap_anonymous`], for the calling thread's `mm`.
+fn mmap_locked(
+    mm: &MmWithUser,
+    len: usize,
+    prot: u32,
+    flags: u32,
+    vm_flags: vm_flags_t,
+) -> Result<usize> {
     // SAFETY: an anonymous mapping has no file; the hook accepts any `prot` and `flags`.
     let ret = unsafe { security_mmap_file(null_mut(), prot as _, flags as _) };
     if ret != 0 {
