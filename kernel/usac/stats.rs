@@ -140,7 +140,11 @@ pub(crate) fn mem_stats_process(pid: Pid, buf: UserPtr, count: usize, flags: u32
     }
     let ns = PidNamespace::current();
     let total_pages = oom::total_pages();
-    let mut entries = KVVec::new();
+    // Sized from the process count, before any lock; it only grows if processes appear.
+    let mut entries = KVVec::with_capacity(
+        count.min(PidNamespace::nr_processes_all() + BATCH),
+        GFP_KERNEL,
+    )?;
 
     let found = if pid > 0 {
         let task = {

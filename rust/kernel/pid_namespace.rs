@@ -58,6 +58,13 @@ impl PidNamespace {
         ARef::from(unsafe { &*ns.cast::<Self>() })
     }
 
+    /// Returns the number of processes in the system, in all namespaces (`nr_processes()`): an
+    /// upper bound for any one namespace, e.g. to size a buffer before listing them.
+    pub fn nr_processes_all() -> usize {
+        // SAFETY: only sums per-CPU counters.
+        unsafe { bindings::nr_processes() }.max(0) as usize
+    }
+
     /// Returns the process with the lowest thread-group id `>= from` in this namespace, with
     /// that id, as `/proc`'s directory listing finds them. Kernel threads are processes too.
     ///
