@@ -16,7 +16,7 @@ tcg) accel=(-accel tcg) ;;
 kvm) accel=(-accel kvm -cpu host) ;;
 *) die "ACCEL must be tcg or kvm" ;;
 esac
-qemu=(qemu-system-x86_64 "${accel[@]}" -m "${VM_MEM:-2G}" -smp 2 -no-reboot -nographic
+qemu=(qemu-system-x86_64 "${accel[@]}" -m "${VM_MEM:-2G}" -smp 2 -no-reboot -nographic -nic none
 	-kernel "$KERNEL" -initrd "$BUILD_DIR/initramfs.cpio.gz"
 	-append "console=ttyS0 panic=-1 ${VM_CMDLINE:-}")
 
