@@ -17,7 +17,7 @@ mkdir -p "$ROOT"/{bin,usr/bin,usr/lib/usac/selftests,usr/local/bin,etc/usac}
 cp /bin/busybox "$ROOT/bin/busybox"
 install -m755 "$REPO/scripts/vm/init" "$ROOT/init"
 install -m755 "$REPO"/scripts/vm/usac-* "$ROOT/usr/bin/"
-for f in "$BIN"/usac-*; do
+for f in "$BIN"/*; do
 	[ -x "$f" ] && [ -f "$f" ] || continue
 	case "$(basename "$f")" in
 	usac-selftest-*) cp "$f" "$ROOT/usr/lib/usac/selftests/" ;;
