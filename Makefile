@@ -14,7 +14,7 @@ export KERNEL_SRC BUILD_DIR PROFILE ACCEL JOBS EXTRA TIMEOUT CMD
 
 S := scripts
 
-.PHONY: help setup kernel run test bench shell check patches info clean distclean
+.PHONY: help setup kernel run test bench report shell check patches info clean distclean
 
 help:
 	@sed -n 's/^## //p' $(firstword $(MAKEFILE_LIST))
@@ -30,6 +30,10 @@ test: setup
 ## make bench       run usac-bench in the VM (tamalloc vs mmap, stats vs /proc); log in build/logs
 bench: kernel
 	@$(S)/run-vm.sh bench $(or $(CMD),usac-bench all)
+
+## make report     boot, run the demo and the benchmarks, write build/report/REPORT.md with plots
+report: kernel
+	@$(S)/report.sh
 
 ## make shell      interactive busybox shell in the VM (exit with `reboot -f` or Ctrl-A X)
 shell: kernel

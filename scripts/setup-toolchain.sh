@@ -11,6 +11,7 @@ PACKAGES=(
 	clang-19 lld-19 llvm-19 libclang-19-dev
 	make flex bison bc libelf-dev libssl-dev cpio xz-utils perl python3
 	qemu-system-x86 busybox-static
+	fonts-dejavu-core # the font of `make report`'s plots
 )
 [ -n "${KERNEL_SRC:-}" ] || PACKAGES+=(linux-source-6.12)
 
