@@ -14,14 +14,14 @@ export KERNEL_SRC BUILD_DIR PROFILE ACCEL JOBS EXTRA TIMEOUT CMD
 
 S := scripts
 
-.PHONY: help setup kernel run test bench report shell check patches info clean distclean
+.PHONY: help setup kernel run test bench report mm-compare shell check patches info clean distclean
 
 help:
 	@sed -n 's/^## //p' $(firstword $(MAKEFILE_LIST))
 
 ## make run        build what changed, boot, run the demo (or CMD), show usac's kernel log lines
 run: kernel
-	@$(S)/run-vm.sh run $(or $(CMD),usac-demo)
+	@$(S)/run-vm.sh run "$${CMD:-usac-demo}"
 
 ## make test       host tests + kernel + VM selftests + KUnit; ends with `N passed, N failed`
 test: setup
@@ -29,15 +29,19 @@ test: setup
 
 ## make bench       run usac-bench in the VM (tamalloc vs mmap, stats vs /proc); log in build/logs
 bench: kernel
-	@$(S)/run-vm.sh bench $(or $(CMD),usac-bench all)
+	@$(S)/run-vm.sh bench "$${CMD:-usac-bench all}"
 
 ## make report     boot, run the demo and the benchmarks, write build/report/REPORT.md with plots
 report: kernel
 	@$(S)/report.sh
 
+## make mm-compare the kernel's mm selftests on this kernel and with CONFIG_USAC_MEM=n: must match
+mm-compare: setup
+	@$(S)/mm-compare.sh
+
 ## make shell      interactive busybox shell in the VM (exit with `reboot -f` or Ctrl-A X)
 shell: kernel
-	@INTERACTIVE=1 $(S)/run-vm.sh shell $(or $(CMD),setsid cttyhack sh -l)
+	@INTERACTIVE=1 $(S)/run-vm.sh shell "$${CMD:-setsid cttyhack sh -l}"
 
 ## make check      rustfmt, clippy (kernel CLIPPY=1 and userspace), checkpatch --strict on the series
 check: setup

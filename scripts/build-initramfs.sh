@@ -21,6 +21,7 @@ install -m755 "$REPO"/scripts/vm/usac-* "$ROOT/usr/bin/"
 for f in "$BIN"/*; do
 	[ -x "$f" ] && [ -f "$f" ] || continue
 	case "$(basename "$f")" in
+	usac-selftest-nousac) cp "$f" "$ROOT/usr/bin/" ;; # for PROFILE=nousac only
 	usac-selftest-*) cp "$f" "$ROOT/usr/lib/usac/selftests/" ;;
 	usac-console-check) ;; # host tool
 	*) cp "$f" "$ROOT/usr/bin/" ;;

@@ -15,15 +15,21 @@ for f in $FRAGMENTS; do [ "$REPO/kernel/configs/$f" -nt "$stamp" ] && new_config
 if [ $new_config = 1 ]; then
 	info "configuring Linux $(kernel_version) ($PROFILE): tinyconfig + $FRAGMENTS"
 	kmake -s tinyconfig $FRAGMENTS >/dev/null
-	for f in $FRAGMENTS; do
-		# Every option of a fragment must have survived olddefconfig (a missing dependency drops it).
-		grep -E '^CONFIG_[A-Z0-9_]+=.*$' "$REPO/kernel/configs/$f" | while IFS= read -r line; do
-			grep -qxF "$line" "$OBJ/.config" || {
-				[ "$line" = CONFIG_RUST=y ] && kmake rustavailable >&2
-				die "$f: '$line' did not stick in the kernel config"
-			}
+	# Every option the fragments set (a later fragment overriding an earlier one) must have
+	# survived olddefconfig: a missing dependency silently drops an option.
+	for f in $FRAGMENTS; do cat "$REPO/kernel/configs/$f"; done |
+		sed -nE 's/^(CONFIG_[A-Z0-9_]+)=(.*)$/\1 =\2/p; s/^# (CONFIG_[A-Z0-9_]+) is not set$/\1 n/p' |
+		awk '{want[$1] = $2} END {for (k in want) print k, want[k]}' |
+		while read -r sym val; do
+			if [ "$val" = n ]; then
+				! grep -q "^$sym=" "$OBJ/.config" || die "'$sym' is still set in the kernel config"
+			else
+				grep -qxF "$sym${val}" "$OBJ/.config" || {
+					[ "$sym" = CONFIG_RUST ] && kmake rustavailable >&2
+					die "'$sym${val}' did not stick in the kernel config"
+				}
+			fi
 		done
-	done
 	touch "$stamp"
 fi
 

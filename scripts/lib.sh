@@ -42,6 +42,7 @@ kernel_version() { make -s -C "$(kernel_src)" kernelversion 2>/dev/null; }
 profile_fragments() {
 	case "$PROFILE" in
 	default) echo usac_mem.config ;;
+	nousac) echo usac_mem.config usac_mem_off.config ;;
 	*) die "unknown PROFILE '$PROFILE'" ;;
 	esac
 }

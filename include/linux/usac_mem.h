@@ -26,6 +26,10 @@ long usac_mem_stats_process(pid_t pid, unsigned long buf, size_t count,
 			    unsigned int flags);
 long usac_mem_stats_global(unsigned long out, unsigned int flags);
 #else
+/* Never called: vma_is_tamalloc() is constant false without CONFIG_USAC_MEM. */
+static inline void usac_tamalloc_zero_fill(struct vm_area_struct *vma,
+					   struct folio *folio,
+					   unsigned long addr) { }
 static inline void usac_mm_init(struct mm_struct *mm) { }
 #endif
 

@@ -104,5 +104,7 @@ pub mod flags {
     /// Never backed by transparent huge pages (as after `MADV_NOHUGEPAGE`).
     pub const NOHUGEPAGE: vm_flags_t = bindings::VM_NOHUGEPAGE as vm_flags_t;
     /// Created by `zamora_tamalloc`: zero-filled on first write, counted per mm.
-    pub const TAMALLOC: vm_flags_t = bindings::VM_TAMALLOC;
+    // A `vm_flags_t` with CONFIG_USAC_MEM, a plain `0` without: the cast serves the latter.
+    #[allow(clippy::unnecessary_cast)]
+    pub const TAMALLOC: vm_flags_t = bindings::VM_TAMALLOC as vm_flags_t;
 }

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# `make mm-compare`: the kernel's own mm selftests on the usac kernel and on the same kernel with
+# CONFIG_USAC_MEM=n (PROFILE=nousac); the fault-path shim must change nothing for anyone else, so
+# every test must end the same on both. Prints both columns; exits non-zero on any difference.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+"$REPO/scripts/build-mm-selftests.sh"
+extra=$(ls "$BUILD_DIR"/mm-selftests/bin/* | tr '\n' ' ')
+cmd='mkdir -p /usr/lib/usac/mm-selftests && mv /usr/local/bin/* /usr/lib/usac/mm-selftests/ && usac-run-mm-selftests'
+for p in default nousac; do
+	PROFILE=$p "$REPO/scripts/build-kernel.sh" >/dev/null
+	PROFILE=$p EXTRA=$extra TIMEOUT=${TIMEOUT:-1200} "$REPO/scripts/run-vm.sh" "mm-$p" "$cmd" >/dev/null
+	grep -a '^mm-selftest ' "$BUILD_DIR/logs/mm-$p.log" | sort >"$BUILD_DIR/logs/mm-$p.results"
+done
+printf '%-24s %-40s %s\n' test "usac kernel" "CONFIG_USAC_MEM=n"
+paste -d'|' "$BUILD_DIR/logs/mm-default.results" "$BUILD_DIR/logs/mm-nousac.results" |
+	awk -F'|' '{split($1, a, " "); split($2, b, " "); printf "%-24s %-40s %s\n", a[2], a[3] " " a[4] " " a[5] " " a[6], b[3] " " b[4] " " b[5] " " b[6]}'
+[ -s "$BUILD_DIR/logs/mm-default.results" ] || die "no mm selftest ran"
+if cmp -s "$BUILD_DIR/logs/mm-default.results" "$BUILD_DIR/logs/mm-nousac.results"; then
+	info "mm selftests end the same with and without usac-mm ($(wc -l <"$BUILD_DIR/logs/mm-default.results") tests)"
+else
+	die "mm selftests differ with and without usac-mm (see above)"
+fi
