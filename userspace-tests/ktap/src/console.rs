@@ -220,10 +220,20 @@ pub fn check(log: &str) -> Report {
     let mut report = Report::default();
     let mut kernel = Stream::new("kernel");
     let mut user = Stream::new("selftest");
+    // An OOM kill that a test provokes on purpose prints the allocating task's stack: that report,
+    // up to its "Killed process" line, is not a splat.
+    let mut in_oom_report = false;
     for raw in log.lines() {
         let raw = raw.trim_end_matches('\r');
+        if raw.contains(" invoked oom-killer: ") {
+            in_oom_report = true;
+        } else if raw.contains("Out of memory: Killed process") {
+            in_oom_report = false;
+        }
         // The harness's own lines quote the command, which may mention anything.
-        let harness = raw.starts_with("usac-mm: ") || raw.starts_with("usac-vm: ");
+        let harness = raw.starts_with("usac-mm: ")
+            || raw.starts_with("usac-vm: ")
+            || in_oom_report && raw.contains("Call Trace:");
         if let Some(pattern) = SPLAT_PATTERNS
             .iter()
             .find(|p| !harness && raw.contains(**p))
@@ -360,6 +370,16 @@ mod tests {
             assert!(!r.is_success(), "{splat}");
             assert!(r.problems[0].contains("kernel splat"), "{splat}");
         }
+    }
+
+    #[test]
+    fn an_oom_report_stack_is_not_a_splat_but_a_bug_after_it_is() {
+        let oom = "[ 5.0] hog invoked oom-killer: gfp_mask=0x140dca, order=0, oom_score_adj=1000\n\
+                   [ 5.0] Call Trace:\n[ 5.0]  dump_stack+0x1/0x2\n\
+                   [ 5.1] Out of memory: Killed process 99 (hog) total-vm:3000000kB\n";
+        assert!(check(&with_exit(&format!("{KUNIT_OK}{oom}"), 0)).is_success());
+        let later = format!("{KUNIT_OK}{oom}[ 6.0] Call Trace:\n");
+        assert!(!check(&with_exit(&later, 0)).is_success());
     }
 
     #[test]
