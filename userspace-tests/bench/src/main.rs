@@ -92,26 +92,18 @@ fn tamalloc_rows(rounds: usize) -> Vec<Row> {
         });
     }
     let pages = 8192;
-    let (c, b) = alternate(
-        rounds,
-        || fault_cost(tamalloc, pages, true),
-        || fault_cost(mmap_anon, pages, true),
-    );
-    rows.push(Row {
-        name: format!("first write per page, {pages} pages (tamalloc vs mmap)"),
-        candidate_ns: c,
-        baseline_ns: b,
-    });
-    let (c, b) = alternate(
-        rounds,
-        || fault_cost(tamalloc, pages, false),
-        || fault_cost(mmap_anon, pages, false),
-    );
-    rows.push(Row {
-        name: format!("read fault per page, {pages} pages (tamalloc vs mmap)"),
-        candidate_ns: c,
-        baseline_ns: b,
-    });
+    for (label, write) in [("first write", true), ("read fault", false)] {
+        let (c, b) = alternate(
+            rounds,
+            || fault_cost(tamalloc, pages, write),
+            || fault_cost(mmap_anon, pages, write),
+        );
+        rows.push(Row {
+            name: format!("{label} per page, {pages} pages (tamalloc vs mmap)"),
+            candidate_ns: c,
+            baseline_ns: b,
+        });
+    }
     rows
 }
 
