@@ -124,18 +124,7 @@ fn proc_scan() -> Vec<(i32, u64, u64, i64, i64)> {
         let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
             continue;
         };
-        let field = |name: &str| {
-            status
-                .lines()
-                .find_map(|l| {
-                    l.strip_prefix(name)?
-                        .split_whitespace()
-                        .next()?
-                        .parse()
-                        .ok()
-                })
-                .unwrap_or(0)
-        };
+        let field = |name: &str| usac::procfs::field_in(&status, name).unwrap_or(0);
         let num = |f: &str| -> i64 {
             std::fs::read_to_string(format!("/proc/{pid}/{f}"))
                 .ok()
@@ -144,8 +133,8 @@ fn proc_scan() -> Vec<(i32, u64, u64, i64, i64)> {
         };
         out.push((
             pid,
-            field("VmSize:"),
-            field("VmRSS:"),
+            field("VmSize"),
+            field("VmRSS"),
             num("oom_score"),
             num("oom_score_adj"),
         ));

@@ -4,6 +4,7 @@
 //! `-errno` into [`Error`] and, for memory, give an owning [`Tamalloc`] guard.
 
 pub mod error;
+pub mod procfs;
 mod stats;
 pub mod sys;
 mod tamalloc;

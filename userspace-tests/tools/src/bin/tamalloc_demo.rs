@@ -36,16 +36,7 @@ struct View {
 }
 
 fn status_kb(status: &str, field: &str) -> u64 {
-    status
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix(field)?
-                .split_whitespace()
-                .next()?
-                .parse()
-                .ok()
-        })
-        .unwrap_or(0)
+    usac::procfs::field_in(status, field).unwrap_or(0)
 }
 
 fn view(scratch: &mut String) -> Result<View, String> {
@@ -56,8 +47,8 @@ fn view(scratch: &mut String) -> Result<View, String> {
         .map_err(|e| format!("/proc/self/status: {e}"))?;
     let s = mem_stats_process(std::process::id() as i32).map_err(|e| e.to_string())?;
     Ok(View {
-        vm_size_kb: status_kb(scratch, "VmSize:"),
-        vm_rss_kb: status_kb(scratch, "VmRSS:"),
+        vm_size_kb: status_kb(scratch, "VmSize"),
+        vm_rss_kb: status_kb(scratch, "VmRSS"),
         reserved_kb: s.reserved_kb,
         committed_kb: s.committed_kb,
         tamalloc_kb: s.tamalloc_kb,
