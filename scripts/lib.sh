@@ -43,6 +43,7 @@ profile_fragments() {
 	case "$PROFILE" in
 	default) echo usac_mem.config ;;
 	nousac) echo usac_mem.config usac_mem_off.config ;;
+	debug) echo usac_mem.config usac_mem_debug.config ;;
 	*) die "unknown PROFILE '$PROFILE'" ;;
 	esac
 }
