@@ -121,8 +121,6 @@ impl Narrator {
             let got = match what {
                 "VmSize" => d(now.vm_size_kb, self.last.vm_size_kb),
                 "tamalloc Rss" => d(now.tamalloc_rss_kb, self.last.tamalloc_rss_kb),
-                "reserved" => d(now.reserved_kb, self.last.reserved_kb),
-                "committed" => d(now.committed_kb, self.last.committed_kb),
                 "tamalloc" => d(now.tamalloc_kb, self.last.tamalloc_kb),
                 "zeroed" => d(now.zeroed_pages, self.last.zeroed_pages),
                 _ => unreachable!("unknown column {what}"),
