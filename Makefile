@@ -8,9 +8,10 @@
 #   CMD='...'         shell command to run in the VM instead of the default (run, test, shell)
 #   EXTRA='files'     host files (e.g. your own static binary) copied to /usr/local/bin in the VM
 #   TIMEOUT=seconds   hard limit on one VM run
+#   KPARAMS='...'     extra kernel command-line parameters for the VM (e.g. init_on_alloc=0)
 
 BUILD_DIR ?= $(CURDIR)/build
-export KERNEL_SRC BUILD_DIR PROFILE ACCEL JOBS EXTRA TIMEOUT CMD
+export KERNEL_SRC BUILD_DIR PROFILE ACCEL JOBS EXTRA TIMEOUT CMD KPARAMS
 
 S := scripts
 

@@ -6,10 +6,12 @@
  * A tamalloc VMA (VM_TAMALLOC) is private anonymous memory. Reads of untouched
  * pages map the shared zero page like any anonymous mapping. On the first
  * write, the fault paths in mm/memory.c allocate the folio *without* zeroing
- * it and call usac_tamalloc_zero_fill(), which zero-fills it and counts the
- * pages in the mm. Every other fault keeps the upstream path.
+ * it and call usac_tamalloc_zero_fill(), which zero-fills it; once the folio
+ * is mapped they count its pages in the mm (usac_tamalloc_count_zeroed()).
+ * Every other fault keeps the upstream path.
  */
 
+#include <linux/cacheinfo.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
@@ -30,16 +32,32 @@ static_assert(!(VM_TAMALLOC & (VM_READ | VM_WRITE | VM_EXEC | VM_SHARED |
 			       VM_SEALED)));
 static_assert(VM_TAMALLOC != 0 && !(VM_TAMALLOC & (VM_TAMALLOC - 1)));
 
+/*
+ * Whether the page allocator has already zeroed a folio allocated without
+ * __GFP_ZERO: with init_on_alloc=1, post_alloc_hook() initialises every
+ * allocation (or init_on_free=1 did when the pages were freed). Caches that
+ * alias need clear_user_highpage() at the user address anyway. This is the
+ * test that later kernels call user_alloc_needs_zeroing(), inverted.
+ */
+static bool usac_allocator_zeroed(void)
+{
+	return !cpu_dcache_is_aliasing() && want_init_on_alloc(0);
+}
+
 /**
  * usac_tamalloc_zero_fill - zero-fill a folio on its first write
  * @vma: the tamalloc VMA being faulted
- * @folio: the newly allocated, not yet mapped, not zeroed folio
+ * @folio: the newly allocated, not yet mapped folio, allocated without
+ *	   __GFP_ZERO
  * @addr: the faulting address
  *
  * Works for any folio size: a large folio is zeroed page by page, each page
  * with the user address it will be mapped at (for cache aliasing), with a
  * rescheduling point between pages. Called before the folio is mapped and
- * without the page table lock, so it may sleep.
+ * without the page table lock, so it may sleep. Skips the clear when the
+ * allocator already zeroed the folio (init_on_alloc=1), so that a page is
+ * never zeroed twice. The caller counts the pages with
+ * usac_tamalloc_count_zeroed() once they are mapped.
  */
 void usac_tamalloc_zero_fill(struct vm_area_struct *vma, struct folio *folio,
 			     unsigned long addr)
@@ -47,12 +65,13 @@ void usac_tamalloc_zero_fill(struct vm_area_struct *vma, struct folio *folio,
 	long i, nr = folio_nr_pages(folio);
 	unsigned long base = ALIGN_DOWN(addr, nr * PAGE_SIZE);
 
+	if (usac_allocator_zeroed())
+		return;
 	for (i = 0; i < nr; i++) {
 		clear_user_highpage(folio_page(folio, i), base + i * PAGE_SIZE);
 		if (nr > 1)
 			cond_resched();
 	}
-	atomic_long_add(nr, &vma->vm_mm->usac_lazy_zeroed_pages);
 }
 
 /**

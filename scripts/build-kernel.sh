@@ -43,6 +43,6 @@ if ! kmake bzImage >"$LOG" 2>&1; then
 	die "kernel build failed (full log: $LOG)"
 fi
 # Warnings in our own files are shown (and fail `make check`); upstream's are in the log.
-grep -E -A6 '(kernel/usac|mm/tamalloc|rust/kernel/(mm|pid_namespace|usac|sync/rcu)|rust/helpers/(mm|rcu|pid_namespace|task_info)).*warning:|^warning:.*' "$LOG" |
-	grep -E -B1 -A6 'kernel/usac|mm/tamalloc|rust/kernel/(mm|pid_namespace|usac)|rust/helpers' | head -60 || true
+grep -E -A6 '(kernel/usac|mm/tamalloc|rust/kernel/(mm|pid_namespace|usac|sync/rcu|bindings_layout)|rust/helpers/(mm|rcu|pid_namespace)).*warning:|^warning:.*' "$LOG" |
+	grep -E -B1 -A6 'kernel/usac|mm/tamalloc|rust/kernel/(mm|pid_namespace|usac|bindings_layout)|rust/helpers' | head -60 || true
 info "kernel ready in $(($(date +%s) - start)) s: $OBJ/arch/x86/boot/bzImage"

@@ -23,7 +23,7 @@ log=$(mktemp)
 kmake CLIPPY=1 olddefconfig >/dev/null
 # Only our files are judged: upstream 6.12 predates this clippy's lints.
 kmake CLIPPY=1 rust/ kernel/usac/ 2>&1 | tee "$log" | grep -E '^(warning|error)' >/dev/null || true
-ours=$(grep -A3 -E '^(warning|error)' "$log" | grep -E -e '--> (.*/)?(kernel/usac/|rust/kernel/mm)' || true)
+ours=$(grep -A3 -E '^(warning|error)' "$log" | grep -E -e '--> (.*/)?(kernel/usac/|rust/kernel/(mm|pid_namespace|sync/rcu|usac|bindings_layout))' || true)
 if [ -n "$ours" ] || grep -qE '^error' "$log"; then
 	grep -B2 -A12 -E '^(warning|error)' "$log" | grep -v '^--$' | head -80
 	fail=1

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Boot the usac kernel with the initramfs in QEMU and run a command in it.
 # Usage: run-vm.sh NAME COMMAND...   (NAME names the console log: $BUILD_DIR/logs/NAME.log)
-# ACCEL=tcg (default) or kvm; TIMEOUT seconds (hard limit, default 600); INTERACTIVE=1 for a shell.
+# ACCEL=tcg (default) or kvm; TIMEOUT seconds (hard limit, default 600); KPARAMS: extra kernel
+# command-line parameters; INTERACTIVE=1 for a shell.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -18,7 +19,7 @@ kvm) accel=(-accel kvm -cpu host) ;;
 esac
 qemu=(qemu-system-x86_64 "${accel[@]}" -m "${VM_MEM:-2G}" -smp 2 -no-reboot -nographic -nic none
 	-kernel "$KERNEL" -initrd "$BUILD_DIR/initramfs.cpio.gz"
-	-append "console=ttyS0 panic=-1 ${VM_CMDLINE:-}")
+	-append "console=ttyS0 panic=-1 ${KPARAMS:-}")
 
 if [ -n "${INTERACTIVE:-}" ]; then
 	exec "${qemu[@]}"
@@ -29,6 +30,7 @@ LOG=$BUILD_DIR/logs/$name.log
 {
 	echo "usac-mm: Linux $(kernel_version) ($PROFILE), accel ${ACCEL:-tcg}, $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 	echo "usac-mm: command: $*"
+	[ -z "${KPARAMS:-}" ] || echo "usac-mm: kernel parameters: $KPARAMS"
 } | tee "$LOG"
 start=$(date +%s.%N)
 set +e

@@ -19,6 +19,15 @@ static inline void usac_mm_init(struct mm_struct *mm)
 	atomic_long_set(&mm->usac_lazy_zeroed_pages, 0);
 }
 
+/*
+ * Count @nr pages that usac_tamalloc_zero_fill() prepared and the fault has
+ * just mapped (under the PTE lock): a fault that loses a race counts nothing.
+ */
+static inline void usac_tamalloc_count_zeroed(struct mm_struct *mm, long nr)
+{
+	atomic_long_add(nr, &mm->usac_lazy_zeroed_pages);
+}
+
 /* kernel/usac/usac_mem.rs, called from kernel/usac/entry.c */
 int usac_mem_init(void);
 long usac_tamalloc(size_t size, unsigned int flags, bool trace);
@@ -30,6 +39,7 @@ long usac_mem_stats_global(unsigned long out, unsigned int flags);
 static inline void usac_tamalloc_zero_fill(struct vm_area_struct *vma,
 					   struct folio *folio,
 					   unsigned long addr) { }
+static inline void usac_tamalloc_count_zeroed(struct mm_struct *mm, long nr) { }
 static inline void usac_mm_init(struct mm_struct *mm) { }
 #endif
 

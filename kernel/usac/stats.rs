@@ -138,7 +138,7 @@ pub(crate) fn mem_stats_process(pid: Pid, buf: UserPtr, count: usize, flags: u32
     if pid < 0 || flags != 0 {
         return Err(EINVAL);
     }
-    let ns = PidNamespace::current();
+    let ns = PidNamespace::current().ok_or(ESRCH)?;
     let total_pages = oom::total_pages();
     // Sized from the process count, before any lock; it only grows if processes appear.
     let mut entries = KVVec::with_capacity(
@@ -182,7 +182,7 @@ pub(crate) fn mem_stats_global(out: UserPtr, flags: u32) -> Result<usize> {
     if flags != 0 {
         return Err(EINVAL);
     }
-    let ns = PidNamespace::current();
+    let ns = PidNamespace::current().ok_or(ESRCH)?;
     let mut sum = Usage::default();
     let mut nr_processes = 0u64;
     for_each_process(&ns, |_, task| {

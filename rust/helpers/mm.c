@@ -2,7 +2,6 @@
 
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
-#include <linux/sched/signal.h>
 #include <linux/security.h>
 #include <linux/swap.h>
 #include <linux/userfaultfd_k.h>
@@ -67,11 +66,6 @@ void rust_helper_userfaultfd_unmap_complete(struct mm_struct *mm,
 }
 #endif
 
-unsigned long rust_helper_get_mm_rss(struct mm_struct *mm)
-{
-	return get_mm_rss(mm);
-}
-
 unsigned long rust_helper_totalram_pages(void)
 {
 	return totalram_pages();
@@ -89,40 +83,4 @@ long rust_helper_get_total_swap_pages(void)
 unsigned long rust_helper_get_mm_counter_sum(struct mm_struct *mm, int member)
 {
 	return get_mm_counter_sum(mm, member);
-}
-
-/*
- * Field reads. bindgen's layouts of the big mm structures are not reliable
- * with every toolchain (with clang 19 and bindgen 0.73 on 6.12, task_struct
- * fields after the scheduler entities come out 16 bytes early), so Rust reads
- * them through C, which has the real layout.
- */
-unsigned long rust_helper_mm_total_vm(struct mm_struct *mm)
-{
-	return READ_ONCE(mm->total_vm);
-}
-
-vm_flags_t rust_helper_vma_flags(struct vm_area_struct *vma)
-{
-	return vma->vm_flags;
-}
-
-unsigned long rust_helper_vma_start(struct vm_area_struct *vma)
-{
-	return vma->vm_start;
-}
-
-unsigned long rust_helper_vma_end(struct vm_area_struct *vma)
-{
-	return vma->vm_end;
-}
-
-struct mm_struct *rust_helper_get_current_mm(void)
-{
-	return current->mm;
-}
-
-short rust_helper_task_oom_score_adj(struct task_struct *t)
-{
-	return READ_ONCE(t->signal->oom_score_adj);
 }

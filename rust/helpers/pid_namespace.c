@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 #include <linux/pid_namespace.h>
+#include <linux/sched.h>
 
 struct pid_namespace *rust_helper_get_pid_ns(struct pid_namespace *ns)
 {
@@ -14,3 +15,9 @@ void rust_helper_put_pid_ns(struct pid_namespace *ns)
 	put_pid_ns(ns);
 }
 #endif
+
+pid_t rust_helper_task_tgid_nr_ns(struct task_struct *t,
+				  struct pid_namespace *ns)
+{
+	return task_tgid_nr_ns(t, ns);
+}

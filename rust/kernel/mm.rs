@@ -20,7 +20,11 @@ use crate::{
     task::Task,
     types::{ARef, AlwaysRefCounted, Opaque},
 };
-use core::{marker::PhantomData, ops::Deref, ptr::NonNull};
+use core::{
+    marker::PhantomData,
+    ops::Deref,
+    ptr::{addr_of, NonNull},
+};
 
 pub mod mmap;
 pub mod oom;
@@ -99,21 +103,78 @@ impl Deref for MmWithUser {
     }
 }
 
+/// The address space of the calling thread (`current->mm`), lent for the length of a call.
+///
+/// Some operations, such as `do_mmap()`, act on `current->mm` and nothing else. They take a
+/// `&CurrentMm` rather than a `&MmWithUser`, so that no other address space can be passed to them.
+///
+/// # Invariants
+///
+/// A `&CurrentMm` only exists inside [`CurrentMm::with`], on the thread whose `current->mm` it is:
+/// the type is neither `Send` nor `Sync`, and the reference cannot outlive the closure.
+#[repr(transparent)]
+pub struct CurrentMm {
+    mm: MmWithUser,
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl CurrentMm {
+    /// Runs `f` with the address space of the calling thread, without taking a reference: the
+    /// thread holds one for as long as it runs, and only the thread itself can change its `mm`.
+    /// Returns `None` in a kernel thread, which has no address space.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::mm::CurrentMm;
+    ///
+    /// // KUnit runs doctests in a kernel thread.
+    /// assert!(CurrentMm::with(|mm| mm.total_vm()).is_none());
+    /// ```
+    #[inline]
+    pub fn with<R>(f: impl FnOnce(&CurrentMm) -> R) -> Option<R> {
+        // SAFETY: `current` is the running thread; reading its own `mm` needs no lock.
+        let mm = unsafe { addr_of!((*bindings::get_current()).mm).read() };
+        if mm.is_null() {
+            return None;
+        }
+        // SAFETY: the calling thread holds an `mm_users` reference on its own mm until it exits
+        // or execs, neither of which can happen during `f`, which runs on this thread. `f` gets
+        // the reference only for the call (it is higher-ranked), and `CurrentMm` has the layout
+        // of `mm_struct` (`repr(transparent)` down to `Opaque<mm_struct>`).
+        // INVARIANT: the reference is `current->mm` and stays inside this call on this thread.
+        Some(f(unsafe { &*mm.cast::<CurrentMm>() }))
+    }
+}
+
+impl Deref for CurrentMm {
+    type Target = MmWithUser;
+
+    #[inline]
+    fn deref(&self) -> &MmWithUser {
+        &self.mm
+    }
+}
+
 impl Mm {
     /// Returns the raw `struct mm_struct` pointer.
+    #[inline]
     pub fn as_raw(&self) -> *mut bindings::mm_struct {
         self.mm.get()
     }
 
     /// Pages mapped in the address space (`total_vm`, /proc's `VmSize`).
+    #[inline]
     pub fn total_vm(&self) -> usize {
-        // SAFETY: `self` is valid; /proc reads this word without a lock, and so do we.
-        unsafe { bindings::mm_total_vm(self.as_raw()) }
+        // SAFETY: `self` is valid. /proc reads this word without a lock, and so do we: once
+        // (`READ_ONCE`), since mmap and munmap update it concurrently.
+        unsafe { addr_of!((*self.as_raw()).__bindgen_anon_1.total_vm).read_volatile() }
     }
 
     /// Resident pages, summed exactly over the per-CPU counters like /proc's `VmRSS`.
     ///
     /// Takes the counters' locks: do not call it in atomic context.
+    #[inline]
     pub fn rss(&self) -> usize {
         [
             bindings::MM_FILEPAGES,
@@ -128,12 +189,14 @@ impl Mm {
 
     /// Pages of `VM_TAMALLOC` VMAs zero-filled on their first write (`mm/tamalloc.c`).
     #[cfg(CONFIG_USAC_MEM)]
+    #[inline]
     pub fn lazy_zeroed_pages(&self) -> usize {
         // SAFETY: `self` is valid; the counter is atomic.
         unsafe { bindings::usac_mm_lazy_zeroed_pages(self.as_raw()) as usize }
     }
 
     /// Returns an `mmget` reference unless the address space is already gone.
+    #[inline]
     pub fn mmget_not_zero(&self) -> Option<ARef<MmWithUser>> {
         // SAFETY: `self` is a valid `mm_struct` (it is at least `mmgrab`bed).
         if unsafe { bindings::mmget_not_zero(self.as_raw()) } {
@@ -151,6 +214,7 @@ impl MmWithUser {
     /// # Safety
     ///
     /// `ptr` must point at an `mm_struct` whose `mm_users` stays non-zero for `'a`.
+    #[inline]
     pub unsafe fn from_raw<'a>(ptr: *const bindings::mm_struct) -> &'a MmWithUser {
         // SAFETY: the caller guarantees validity for `'a`; the layouts match (`repr(transparent)`).
         unsafe { &*ptr.cast() }
@@ -188,6 +252,7 @@ impl Task {
     /// a kernel thread or a task that has already released its address space.
     ///
     /// The returned reference may sleep when dropped: see [`MmWithUser`].
+    #[inline]
     pub fn get_mm(&self) -> Option<ARef<MmWithUser>> {
         // SAFETY: `self.0` is a valid task by the type invariant of `Task`.
         let mm = unsafe { bindings::get_task_mm(self.0.get()) };
@@ -198,6 +263,10 @@ impl Task {
 
 /// Iterates over the VMAs of an address space, in address order, under the mmap lock held by
 /// the guard it borrows.
+///
+/// # Invariants
+///
+/// The mmap lock of `mm` is held, for reading or writing, for all of `'a`.
 pub struct VmaIter<'a> {
     mm: &'a MmWithUser,
     next: Option<usize>,
@@ -208,17 +277,17 @@ impl<'a> Iterator for VmaIter<'a> {
 
     fn next(&mut self) -> Option<&'a VmaRef> {
         let addr = self.next?;
-        // SAFETY: the mmap lock is held for `'a` (the iterator borrows a guard); any address is
-        // accepted by `find_vma`.
+        // SAFETY: by the type invariant the mmap lock is held for `'a`; any address is accepted
+        // by `find_vma`.
         let vma = unsafe { bindings::find_vma(self.mm.as_raw(), addr) };
         if vma.is_null() {
             self.next = None;
             return None;
         }
-        // SAFETY: `vma` is a VMA of this mm, valid while the mmap lock is held, which the
-        // borrow of the guard guarantees for `'a`.
+        // SAFETY: `vma` is a VMA of this mm, valid while the mmap lock is held, which the type
+        // invariant guarantees for `'a`.
         let vma = unsafe { VmaRef::from_raw(vma) };
-        self.next = Some(vma.end());
+        self.next = Some(vma.vm_end());
         Some(vma)
     }
 }
@@ -255,6 +324,7 @@ macro_rules! impl_mmap_guard {
 
             /// Iterates over the VMAs that end above `addr`.
             pub fn vmas_from(&self, addr: usize) -> VmaIter<'_> {
+                // INVARIANT: the guard holds the lock for as long as it is borrowed.
                 VmaIter {
                     mm: self.mm,
                     next: Some(addr),

@@ -46,20 +46,25 @@ unsafe impl AlwaysRefCounted for PidNamespace {
 
 impl PidNamespace {
     /// Returns the raw `struct pid_namespace` pointer.
+    #[inline]
     pub fn as_raw(&self) -> *mut bindings::pid_namespace {
         self.ns.get()
     }
 
-    /// Returns the pid namespace the calling task lives in (`task_active_pid_ns(current)`).
-    pub fn current() -> ARef<Self> {
-        // SAFETY: `current` is a live task; its active pid namespace lives at least as long.
+    /// Returns the pid namespace the calling task lives in (`task_active_pid_ns(current)`), or
+    /// `None` once the task is detached from its pid (late in its exit).
+    #[inline]
+    pub fn current() -> Option<ARef<Self>> {
+        // SAFETY: `current` is a live task; `task_active_pid_ns()` only reads its own pid.
         let ns = unsafe { bindings::task_active_pid_ns(bindings::get_current()) };
-        // SAFETY: a live task's namespace is valid; `from` takes a reference of our own.
-        ARef::from(unsafe { &*ns.cast::<Self>() })
+        // SAFETY: a non-NULL namespace of the running task's pid is valid while the task runs;
+        // `from` takes a reference of our own.
+        NonNull::new(ns).map(|ns| ARef::from(unsafe { &*ns.as_ptr().cast::<Self>() }))
     }
 
     /// Returns the number of processes in the system, in all namespaces (`nr_processes()`): an
     /// upper bound for any one namespace, e.g. to size a buffer before listing them.
+    #[inline]
     pub fn nr_processes_all() -> usize {
         // SAFETY: only sums per-CPU counters.
         unsafe { bindings::nr_processes() }.max(0) as usize
@@ -116,6 +121,19 @@ impl PidNamespace {
 impl Task {
     /// Returns the thread-group id (the process id) of the task in `ns`, or in the caller's pid
     /// namespace for `None`; 0 if the task is not visible there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// // KUnit runs doctests in a kernel thread, which leads its own thread group: the id that C
+    /// // computes equals the ids that Rust reads from `task_struct` through the bindings (this
+    /// // fails if bindgen lays `task_struct` out differently from C).
+    /// let task = kernel::current!();
+    /// assert!(task.is_kthread());
+    /// assert_eq!(task.tgid_nr_ns(None), task.pid());
+    /// assert_eq!(task.group_leader().pid(), task.pid());
+    /// ```
+    #[inline]
     pub fn tgid_nr_ns(&self, ns: Option<&PidNamespace>) -> Pid {
         let ns = ns.map_or(core::ptr::null_mut(), PidNamespace::as_raw);
         // SAFETY: `self` is a valid task; a null namespace means the caller's.

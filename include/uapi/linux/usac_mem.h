@@ -30,10 +30,29 @@
  * long zamora_tamalloc(size_t size, unsigned int flags);
  *
  * Reserves size bytes (rounded up to pages) of private anonymous read-write
- * memory and returns its page-aligned address. No page is committed by the
- * call: reads of untouched pages see the shared zero page, and each page is
- * zero-filled on its first write. The mapping is not inherited by fork().
- * No flags are defined yet: flags must be 0.
+ * memory and returns its page-aligned address. No flags are defined yet:
+ * flags must be 0. The mapping can be unmapped, split, moved and protected
+ * like any anonymous mapping, and it keeps these promises against every
+ * other system call:
+ *
+ *  - Nothing is committed by the call: reads of untouched pages see the
+ *    shared zero page. One exception, as for mmap(): after
+ *    mlockall(MCL_FUTURE) the mapping is created locked and every page is
+ *    committed at once, through the first-write path below (RLIMIT_MEMLOCK
+ *    applies: EAGAIN beyond it).
+ *  - Each page is committed by its first write (or by the population of a
+ *    locked mapping), and zero-filled exactly once on that path, which counts
+ *    it in lazy_zeroed_pages. Huge pages are never used for the mapping:
+ *    MADV_HUGEPAGE is accepted and ignored, MADV_COLLAPSE fails with EINVAL,
+ *    and neither khugepaged nor a THP "always" setting touches it. A
+ *    userfaultfd cannot register it (UFFDIO_REGISTER fails with EINVAL).
+ *  - The mapping is never inherited by fork(): madvise(MADV_DOFORK) fails
+ *    with EINVAL on it and leaves it unchanged.
+ *
+ * Errors: EINVAL (size 0 or flags not 0), ENOMEM (no room in the address
+ * space, RLIMIT_AS, overcommit), EAGAIN (locked beyond RLIMIT_MEMLOCK),
+ * EINTR (fatal signal while waiting for the mmap lock), or what a security
+ * module's mmap hook returns.
  */
 
 /* zamora_proc_mem_stats.flags */
@@ -48,6 +67,15 @@
  * pid == 0: every process of the caller's pid namespace, in ascending pid
  * order. Returns the number of processes found and writes the first
  * min(count, found) entries; buf == NULL with count == 0 only counts.
+ *
+ * The entries are gathered first and copied out last, in order. If the copy
+ * faults (EFAULT: part of buf is not writable), the entries before the
+ * faulting one have been written, the faulting one may be partly written,
+ * and none after it; the call returns -EFAULT and no count.
+ *
+ * Every field is one that /proc/PID/status, /proc/PID/oom_score and
+ * /proc/PID/oom_score_adj show to any user on a default procfs mount, so
+ * any caller may read every process of its pid namespace.
  */
 struct zamora_proc_mem_stats {
 	__s32 pid;			/* thread-group id in the caller's pid namespace */
@@ -59,7 +87,10 @@ struct zamora_proc_mem_stats {
 	__s32 oom_score_adj;		/* = /proc/<pid>/oom_score_adj */
 	__u32 __pad;			/* zero */
 	__u64 tamalloc_kb;		/* size of the process's live tamalloc mappings */
-	__u64 lazy_zeroed_pages;	/* pages zero-filled on first write in tamalloc mappings */
+	__u64 lazy_zeroed_pages;	/* pages committed and zero-filled through the
+					 * tamalloc first-write path since the address space
+					 * was created: an event count that never drops (not
+					 * on MADV_DONTNEED, not on munmap) */
 	char  comm[16];			/* NUL-terminated */
 	__u64 __spare[4];		/* zero; room to grow */
 };
@@ -77,7 +108,7 @@ struct zamora_global_mem_stats {
 	__u64 committed_mb;
 	__u64 nr_processes;		/* processes with an address space that were counted */
 	__u64 tamalloc_kb;
-	__u64 lazy_zeroed_pages;
+	__u64 lazy_zeroed_pages;	/* sum of the counted processes' counters */
 	__u64 totalram_kb;
 	__u64 __spare[4];		/* zero */
 };

@@ -4,7 +4,10 @@
 //!
 //! C header: [`include/linux/mm.h`](srctree/include/linux/mm.h).
 
-use super::{virt::flags::vm_flags_t, MmWithUser};
+use super::{
+    virt::flags::{self, vm_flags_t},
+    CurrentMm, MmWithUser,
+};
 use crate::{
     bindings,
     error::{code::*, Error, Result},
@@ -67,23 +70,59 @@ pub fn page_aligned_len(len: usize) -> Option<usize> {
 /// // KUnit runs doctests in a kernel thread, which has no address space.
 /// assert!(kernel::mm::mmap::current_mm().is_none());
 /// ```
+#[inline]
 pub fn current_mm() -> Option<ARef<MmWithUser>> {
-    with_current_mm(|mm| ARef::from(mm))
+    CurrentMm::with(|mm| ARef::from(&**mm))
 }
 
-/// Runs `f` with the address space of the calling thread, without taking a reference: the
-/// thread holds one for as long as it runs, and only the thread itself can change its mm.
-/// Returns `None` in a kernel thread.
-pub fn with_current_mm<R>(f: impl FnOnce(&MmWithUser) -> R) -> Option<R> {
-    // SAFETY: reading `current->mm` of the running thread needs no lock.
-    let mm = unsafe { bindings::get_current_mm() };
-    if mm.is_null() {
-        return None;
+/// VMA flags that [`vm_mmap_anonymous`] may add to a new anonymous mapping.
+///
+/// Only flags that are sound on any anonymous mapping can be expressed: no `VM_HUGETLB`,
+/// `VM_PFNMAP`, `VM_MIXEDMAP`, `VM_IO` or other flag that tells mm to expect something other
+/// than anonymous pages.
+///
+/// # Invariants
+///
+/// The value holds no bits other than those of the constants below.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::mm::{mmap::AnonVmFlags, virt::flags};
+///
+/// let f = AnonVmFlags::DONTCOPY | AnonVmFlags::NOHUGEPAGE;
+/// assert_eq!(f.bits(), flags::DONTCOPY | flags::NOHUGEPAGE);
+/// assert_eq!(AnonVmFlags::NONE.bits(), 0);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AnonVmFlags(vm_flags_t);
+
+impl AnonVmFlags {
+    /// No flag.
+    pub const NONE: Self = Self(0);
+    /// Not copied into the child on fork (`VM_DONTCOPY`).
+    pub const DONTCOPY: Self = Self(flags::DONTCOPY);
+    /// Never backed by transparent huge pages (`VM_NOHUGEPAGE`).
+    pub const NOHUGEPAGE: Self = Self(flags::NOHUGEPAGE);
+    /// zamora_tamalloc() memory (`VM_TAMALLOC`), zero-filled on first write by `mm/tamalloc.c`;
+    /// no flag (0) without `CONFIG_USAC_MEM`.
+    pub const TAMALLOC: Self = Self(flags::TAMALLOC);
+
+    /// Returns the flags as `vm_flags_t` bits.
+    #[inline]
+    pub const fn bits(self) -> vm_flags_t {
+        self.0
     }
-    // SAFETY: the calling thread holds an `mm_users` reference on its own mm until it exits or
-    // execs, neither of which can happen during `f`, which runs on this thread and cannot keep
-    // the reference (`f` gets it only for the call).
-    Some(f(unsafe { MmWithUser::from_raw(mm) }))
+}
+
+impl core::ops::BitOr for AnonVmFlags {
+    type Output = Self;
+
+    #[inline]
+    fn bitor(self, other: Self) -> Self {
+        // INVARIANT: the union of two values with only allowed bits has only allowed bits.
+        Self(self.0 | other.0)
+    }
 }
 
 /// Maps `len` bytes of anonymous memory into the calling process at an address of the kernel's
@@ -92,8 +131,10 @@ pub fn with_current_mm<R>(f: impl FnOnce(&MmWithUser) -> R) -> Option<R> {
 ///
 /// This is `vm_mmap_pgoff()` with extra VMA flags: the LSM hook, then `do_mmap()` under the
 /// mmap write lock (taken killably), then userfaultfd unmap completion after the lock is
-/// released. Because the flags are passed to `do_mmap()`, no other thread can see the VMA
-/// without them. Accounting, `RLIMIT_AS` and the overcommit policy apply as for `mmap`.
+/// released, then, if the new VMA is `VM_LOCKED` (after `mlockall(MCL_FUTURE)`), populating it
+/// as `mmap` does. Because the flags are passed to `do_mmap()`, no other thread can see the VMA
+/// without them. Accounting, `RLIMIT_AS`, `RLIMIT_MEMLOCK` and the overcommit policy apply as
+/// for `mmap`.
 ///
 /// `flags` must include [`map::ANONYMOUS`] and one of [`map::PRIVATE`]/[`map::SHARED`]; only
 /// the `prot` and `map` bits of this module are accepted, anything else is `EINVAL`.
@@ -101,40 +142,40 @@ pub fn with_current_mm<R>(f: impl FnOnce(&MmWithUser) -> R) -> Option<R> {
 /// # Errors
 ///
 /// `EINVAL` for unsupported bits, `ENOMEM` when the mapping does not fit (or in a kernel
-/// thread), `EINTR` when a fatal signal arrives while waiting for the lock, or what the LSM
-/// hook returns.
+/// thread), `EAGAIN` when it would be locked beyond `RLIMIT_MEMLOCK`, `EINTR` when a fatal signal
+/// arrives while waiting for the lock, or what the LSM hook returns.
 ///
 /// # Examples
 ///
 /// ```
 /// use kernel::error::code::{EINVAL, ENOMEM};
-/// use kernel::mm::mmap::{map, prot, vm_mmap_anonymous};
-/// use kernel::mm::virt::flags;
+/// use kernel::mm::mmap::{map, prot, vm_mmap_anonymous, AnonVmFlags};
 ///
 /// let rw = prot::READ | prot::WRITE;
 /// let private = map::PRIVATE | map::ANONYMOUS;
+/// let none = AnonVmFlags::NONE;
 /// // Bits outside the supported set are refused before anything else happens.
 /// let (exec, populate) = (0x4, 0x8000); // PROT_EXEC, MAP_POPULATE
-/// assert_eq!(vm_mmap_anonymous(4096, rw | exec, private, flags::NONE), Err(EINVAL));
-/// assert_eq!(vm_mmap_anonymous(4096, rw, map::PRIVATE, flags::NONE), Err(EINVAL));
-/// assert_eq!(vm_mmap_anonymous(4096, rw, private | populate, flags::NONE), Err(EINVAL));
+/// assert_eq!(vm_mmap_anonymous(4096, rw | exec, private, none), Err(EINVAL));
+/// assert_eq!(vm_mmap_anonymous(4096, rw, map::PRIVATE, none), Err(EINVAL));
+/// assert_eq!(vm_mmap_anonymous(4096, rw, private | populate, none), Err(EINVAL));
 /// // A kernel thread (KUnit runs doctests in one) has no address space to map into.
-/// assert_eq!(vm_mmap_anonymous(4096, rw, private, flags::TAMALLOC), Err(ENOMEM));
+/// assert_eq!(vm_mmap_anonymous(4096, rw, private, AnonVmFlags::TAMALLOC), Err(ENOMEM));
 /// ```
-pub fn vm_mmap_anonymous(len: usize, prot: u32, flags: u32, vm_flags: vm_flags_t) -> Result<usize> {
+pub fn vm_mmap_anonymous(len: usize, prot: u32, flags: u32, vm_flags: AnonVmFlags) -> Result<usize> {
     if prot & !PROT_ALLOWED != 0 || flags & !MAP_ALLOWED != 0 || flags & map::ANONYMOUS == 0 {
         return Err(EINVAL);
     }
-    with_current_mm(|mm| mmap_locked(mm, len, prot, flags, vm_flags)).unwrap_or(Err(ENOMEM))
+    CurrentMm::with(|mm| mmap_locked(mm, len, prot, flags, vm_flags)).unwrap_or(Err(ENOMEM))
 }
 
 /// The body of [`vm_mmap_anonymous`], for the calling thread's `mm`.
 fn mmap_locked(
-    mm: &MmWithUser,
+    mm: &CurrentMm,
     len: usize,
     prot: u32,
     flags: u32,
-    vm_flags: vm_flags_t,
+    vm_flags: AnonVmFlags,
 ) -> Result<usize> {
     // SAFETY: an anonymous mapping has no file; the hook accepts any `prot` and `flags`.
     let ret = unsafe { security_mmap_file(null_mut(), prot as _, flags as _) };
@@ -159,8 +200,10 @@ fn mmap_locked(
     let mut populate = 0;
     let addr = {
         let _lock = mm.mmap_write_lock_killable()?;
-        // SAFETY: we hold the mmap write lock of the calling thread's mm, which is what
-        // `do_mmap()` operates on; `populate` and `uf` are valid for the call.
+        // SAFETY: we hold the mmap write lock of `current->mm` (the invariant of `CurrentMm`),
+        // which is the mm `do_mmap()` operates on; `vm_flags` holds only flags that are sound on
+        // an anonymous mapping (the invariant of `AnonVmFlags`); `populate` and `uf` are valid
+        // for the call.
         unsafe {
             bindings::do_mmap(
                 null_mut(),
@@ -168,7 +211,7 @@ fn mmap_locked(
                 len as _,
                 prot as _,
                 flags as _,
-                vm_flags,
+                vm_flags.bits(),
                 0,
                 &mut populate,
                 uf_ptr,
@@ -178,12 +221,20 @@ fn mmap_locked(
     // SAFETY: the mmap lock is released; `uf` holds what `do_mmap()` queued, if anything.
     unsafe { userfaultfd_unmap_complete(mm.as_raw(), uf_ptr) };
 
-    // MAP_POPULATE and MAP_LOCKED are not accepted, so there is nothing to populate.
-    debug_assert_eq!(populate, 0);
     // An error comes back as a negative errno cast to unsigned long (IS_ERR_VALUE).
     let ret = addr as isize;
     if (-(bindings::MAX_ERRNO as isize)..0).contains(&ret) {
         return Err(Error::from_errno(ret as i32));
+    }
+    // MAP_POPULATE is not accepted, but a VM_LOCKED mapping (mm->def_flags after
+    // mlockall(MCL_FUTURE)) must be populated as mmap() does: after the lock is released, and
+    // through the fault path, so that a tamalloc VMA's pages go through its zero-fill shim.
+    // Errors are ignored, as in vm_mmap_pgoff(): the mapping exists, and a page that could not
+    // be populated is faulted in when it is touched.
+    if populate != 0 {
+        // SAFETY: the mmap lock is not held; `__mm_populate` takes it itself and accepts any
+        // range, which it clamps to the VMAs it finds.
+        unsafe { bindings::__mm_populate(addr, populate, 1) };
     }
     Ok(addr as usize)
 }

@@ -5,14 +5,17 @@
 //! C header: [`include/linux/oom.h`](srctree/include/linux/oom.h).
 
 use crate::{bindings, task::Task};
+use core::ptr::addr_of;
 
 /// The memory the OOM killer scores against: all RAM plus all swap, in pages.
+#[inline]
 pub fn total_pages() -> usize {
     // SAFETY: both only read global counters.
     unsafe { bindings::totalram_pages() + bindings::get_total_swap_pages() as usize }
 }
 
 /// RAM in pages (`totalram_pages()`).
+#[inline]
 pub fn totalram_pages() -> usize {
     // SAFETY: only reads a global counter.
     unsafe { bindings::totalram_pages() }
@@ -23,6 +26,7 @@ pub fn totalram_pages() -> usize {
 /// an address space (`LONG_MIN` in C).
 ///
 /// Takes the task lock of a thread of the process: do not call it in atomic context.
+#[inline]
 pub fn badness(task: &Task, total_pages: usize) -> Option<i64> {
     // SAFETY: `task` is a valid task (it is a reference).
     let points = unsafe { bindings::oom_badness(task.0.get(), total_pages as _) };
@@ -31,9 +35,14 @@ pub fn badness(task: &Task, total_pages: usize) -> Option<i64> {
 
 impl Task {
     /// The process's `oom_score_adj`, -1000 (never kill) to 1000.
+    #[inline]
     pub fn oom_score_adj(&self) -> i16 {
-        // SAFETY: a task's `signal` lives as long as the task; reading the adjustment without a
-        // lock is what /proc does.
-        unsafe { bindings::task_oom_score_adj(self.0.get()) }
+        // SAFETY: `self` is a valid task, and its `signal` lives as long as the task. The
+        // adjustment is read without a lock, as /proc does, and once (`READ_ONCE`), since
+        // `/proc/PID/oom_score_adj` writers change it concurrently.
+        unsafe {
+            let signal = (*self.0.get()).signal;
+            addr_of!((*signal).oom_score_adj).read_volatile()
+        }
     }
 }

@@ -21,6 +21,7 @@ pub struct Guard {
 
 impl Guard {
     /// Enters an RCU read-side critical section.
+    #[inline]
     pub fn new() -> Self {
         // SAFETY: `rcu_read_lock` can always be called; the matching unlock is in `drop`.
         unsafe { bindings::rcu_read_lock() };
@@ -31,6 +32,7 @@ impl Guard {
     }
 
     /// Leaves the critical section (same as dropping the guard).
+    #[inline]
     pub fn unlock(self) {}
 }
 
@@ -41,6 +43,7 @@ impl Default for Guard {
 }
 
 impl Drop for Guard {
+    #[inline]
     fn drop(&mut self) {
         // SAFETY: by the type invariant, this thread holds the RCU read lock.
         unsafe { bindings::rcu_read_unlock() };
@@ -58,6 +61,7 @@ impl Drop for Guard {
 /// // ... read RCU-protected data, without sleeping ...
 /// guard.unlock();
 /// ```
+#[inline]
 pub fn read_lock() -> Guard {
     Guard::new()
 }

@@ -14,13 +14,26 @@ pub fn median(samples: &mut [f64]) -> f64 {
     }
 }
 
-/// Runs `rounds` rounds of `candidate` and `baseline`, alternating which goes first, and returns
-/// the median of each (whatever unit the closures measure in).
+/// Medians of candidate and baseline over alternating rounds, and the spread of the per-round
+/// ratio candidate / baseline.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Paired {
+    pub candidate: f64,
+    pub baseline: f64,
+    pub ratio_min: f64,
+    pub ratio_max: f64,
+}
+
+/// Runs one discarded warm-up round, then `rounds` rounds of `candidate` and `baseline`,
+/// alternating which goes first, and returns the median of each (in whatever unit the closures
+/// measure) with the range of the per-round ratios.
 pub fn alternate(
     rounds: usize,
     mut candidate: impl FnMut() -> f64,
     mut baseline: impl FnMut() -> f64,
-) -> (f64, f64) {
+) -> Paired {
+    candidate();
+    baseline();
     let (mut c, mut b) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
     for round in 0..rounds {
         if round % 2 == 0 {
@@ -31,7 +44,13 @@ pub fn alternate(
             c.push(candidate());
         }
     }
-    (median(&mut c), median(&mut b))
+    let ratios: Vec<f64> = c.iter().zip(&b).map(|(c, b)| c / b).collect();
+    Paired {
+        candidate: median(&mut c),
+        baseline: median(&mut b),
+        ratio_min: ratios.iter().copied().fold(f64::INFINITY, f64::min),
+        ratio_max: ratios.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+    }
 }
 
 /// One benchmark result: candidate vs baseline, in ns per operation.
@@ -40,10 +59,24 @@ pub struct Row {
     pub name: String,
     pub candidate_ns: f64,
     pub baseline_ns: f64,
+    /// The smallest and largest per-round ratio.
+    pub ratio_min: f64,
+    pub ratio_max: f64,
 }
 
 impl Row {
-    /// candidate / baseline.
+    /// A row from the measurements of [`alternate`].
+    pub fn new(name: String, m: Paired) -> Self {
+        Row {
+            name,
+            candidate_ns: m.candidate,
+            baseline_ns: m.baseline,
+            ratio_min: m.ratio_min,
+            ratio_max: m.ratio_max,
+        }
+    }
+
+    /// candidate / baseline, of the medians.
     pub fn ratio(&self) -> f64 {
         self.candidate_ns / self.baseline_ns
     }
@@ -51,11 +84,14 @@ impl Row {
     /// The row as a JSON object with stable field names.
     pub fn json(&self) -> String {
         format!(
-            "{{\"name\":\"{}\",\"candidate_ns\":{:.1},\"baseline_ns\":{:.1},\"ratio\":{:.3}}}",
+            "{{\"name\":\"{}\",\"candidate_ns\":{:.1},\"baseline_ns\":{:.1},\"ratio\":{:.3},\
+             \"ratio_min\":{:.3},\"ratio_max\":{:.3}}}",
             self.name,
             self.candidate_ns,
             self.baseline_ns,
-            self.ratio()
+            self.ratio(),
+            self.ratio_min,
+            self.ratio_max
         )
     }
 }
@@ -75,28 +111,36 @@ mod tests {
     fn alternation_and_ratio() {
         let mut order = Vec::new();
         let order_ref = std::cell::RefCell::new(&mut order);
-        let (c, b) = alternate(
+        let c_values = std::cell::RefCell::new(vec![2.0, 3.0, 2.0, 1.0, 9.0].into_iter());
+        let m = alternate(
             4,
             || {
                 order_ref.borrow_mut().push('c');
-                2.0
+                c_values.borrow_mut().next().unwrap()
             },
             || {
                 order_ref.borrow_mut().push('b');
                 1.0
             },
         );
-        assert_eq!((c, b), (2.0, 1.0));
-        assert_eq!(order.iter().collect::<String>(), "cbbccbbc");
-        let row = Row {
-            name: "x".into(),
-            candidate_ns: 110.0,
-            baseline_ns: 100.0,
-        };
+        // The warm-up pair (first c = 2.0) is discarded.
+        assert_eq!(order.iter().collect::<String>(), "cbcbbccbbc");
+        assert_eq!((m.candidate, m.baseline), (2.5, 1.0));
+        assert_eq!((m.ratio_min, m.ratio_max), (1.0, 9.0));
+        let row = Row::new(
+            "x".into(),
+            Paired {
+                candidate: 110.0,
+                baseline: 100.0,
+                ratio_min: 1.05,
+                ratio_max: 1.2,
+            },
+        );
         assert!((row.ratio() - 1.1).abs() < 1e-9);
         assert_eq!(
             row.json(),
-            "{\"name\":\"x\",\"candidate_ns\":110.0,\"baseline_ns\":100.0,\"ratio\":1.100}"
+            "{\"name\":\"x\",\"candidate_ns\":110.0,\"baseline_ns\":100.0,\"ratio\":1.100,\
+             \"ratio_min\":1.050,\"ratio_max\":1.200}"
         );
     }
 }

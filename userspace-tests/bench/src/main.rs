@@ -80,29 +80,27 @@ fn tamalloc_rows(rounds: usize) -> Vec<Row> {
         ("1MiB", 1 << 20, 4000),
         ("1GiB", 1 << 30, 400),
     ] {
-        let (c, b) = alternate(
+        let m = alternate(
             rounds,
             || call_latency(tamalloc, len, calls),
             || call_latency(mmap_anon, len, calls),
         );
-        rows.push(Row {
-            name: format!("call latency {label} (tamalloc vs mmap)"),
-            candidate_ns: c,
-            baseline_ns: b,
-        });
+        rows.push(Row::new(
+            format!("call latency {label} (tamalloc vs mmap)"),
+            m,
+        ));
     }
     let pages = 8192;
     for (label, write) in [("first write", true), ("read fault", false)] {
-        let (c, b) = alternate(
+        let m = alternate(
             rounds,
             || fault_cost(tamalloc, pages, write),
             || fault_cost(mmap_anon, pages, write),
         );
-        rows.push(Row {
-            name: format!("{label} per page, {pages} pages (tamalloc vs mmap)"),
-            candidate_ns: c,
-            baseline_ns: b,
-        });
+        rows.push(Row::new(
+            format!("{label} per page, {pages} pages (tamalloc vs mmap)"),
+            m,
+        ));
     }
     rows
 }
@@ -190,22 +188,20 @@ fn stats_rows(rounds: usize) -> Vec<Row> {
         let mut buf = vec![usac::ProcStats::default(); n + 64];
         let mut list =
             || usac::mem_stats_process_raw(0, buf.as_mut_ptr(), buf.len(), 0).expect("listing");
-        let (c, b) = alternate(rounds, || timed(&mut list).0, || timed(proc_scan).0);
-        rows.push(Row {
-            name: format!("all-process stats, {n} processes (syscall vs /proc)"),
-            candidate_ns: c,
-            baseline_ns: b,
-        });
-        let (c, b) = alternate(
+        let m = alternate(rounds, || timed(&mut list).0, || timed(proc_scan).0);
+        rows.push(Row::new(
+            format!("all-process stats, {n} processes (syscall vs /proc)"),
+            m,
+        ));
+        let m = alternate(
             rounds,
             || timed(|| usac::mem_stats_global().expect("global").nr_processes).0,
             || timed(|| proc_scan().iter().map(|p| p.1 + p.2).sum::<u64>()).0,
         );
-        rows.push(Row {
-            name: format!("global stats, {n} processes (syscall vs /proc sum)"),
-            candidate_ns: c,
-            baseline_ns: b,
-        });
+        rows.push(Row::new(
+            format!("global stats, {n} processes (syscall vs /proc sum)"),
+            m,
+        ));
     }
     kill_all(&sleepers);
     rows
@@ -233,18 +229,23 @@ fn main() {
         eprintln!("usage: usac-bench [tamalloc|stats|all] [--rounds N]");
         std::process::exit(2);
     }
-    println!("usac-bench: medians of {rounds} alternating rounds, ns per operation");
     println!(
-        "{:<62} {:>14} {:>14} {:>8}",
-        "benchmark", "candidate", "baseline", "ratio"
+        "usac-bench: medians of {rounds} alternating rounds after a discarded warm-up, ns per \
+         operation; min-max of the per-round ratios"
+    );
+    println!(
+        "{:<62} {:>14} {:>14} {:>8} {:>13}",
+        "benchmark", "candidate", "baseline", "ratio", "ratio range"
     );
     for r in &rows {
         println!(
-            "{:<62} {:>14.0} {:>14.0} {:>8.3}",
+            "{:<62} {:>14.0} {:>14.0} {:>8.3} {:>6.3}-{:<6.3}",
             r.name,
             r.candidate_ns,
             r.baseline_ns,
-            r.ratio()
+            r.ratio(),
+            r.ratio_min,
+            r.ratio_max
         );
     }
     for r in &rows {

@@ -21,6 +21,10 @@ pub struct Vma {
     pub start: usize,
     pub end: usize,
     pub rss_kb: u64,
+    /// `AnonHugePages`: anonymous memory mapped by PMD-sized huge pages.
+    pub anon_huge_kb: u64,
+    /// `Locked`: memory of the mapping that is mlocked.
+    pub locked_kb: u64,
     /// The two-letter `VmFlags` mnemonics.
     pub flags: Vec<String>,
 }
@@ -53,8 +57,14 @@ pub fn parse_smaps(text: &str) -> Vec<Vma> {
         let Some(vma) = vmas.last_mut() else { continue };
         if let Some(flags) = line.strip_prefix("VmFlags:") {
             vma.flags = flags.split_whitespace().map(str::to_string).collect();
-        } else if line.starts_with("Rss:") {
-            vma.rss_kb = field_in(line, "Rss").unwrap_or(0);
+        } else if let Some((key, _)) = line.split_once(':') {
+            let field = match key {
+                "Rss" => &mut vma.rss_kb,
+                "AnonHugePages" => &mut vma.anon_huge_kb,
+                "Locked" => &mut vma.locked_kb,
+                _ => continue,
+            };
+            *field = field_in(line, key).unwrap_or(0);
         }
     }
     vmas
@@ -82,6 +92,8 @@ mod smaps_tests {
 7f0000000000-7f0000004000 rw-p 00000000 00:00 0 
 Size:                 16 kB
 Rss:                   8 kB
+AnonHugePages:         0 kB
+Locked:                8 kB
 VmFlags: rd wr mr mw me dc ac tm
 7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0                          [stack]
 Rss:                  12 kB
@@ -93,6 +105,7 @@ VmFlags: rd wr mr mw me gd ac
             (v[0].start, v[0].end, v[0].rss_kb),
             (0x7f0000000000, 0x7f0000004000, 8)
         );
+        assert_eq!((v[0].anon_huge_kb, v[0].locked_kb), (0, 8));
         assert!(v[0].has_flag("tm") && v[0].has_flag("dc"));
         assert!(!v[1].has_flag("tm"));
         assert_eq!(v[1].rss_kb, 12);
