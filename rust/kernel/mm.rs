@@ -187,7 +187,8 @@ impl Mm {
         .sum()
     }
 
-    /// Pages of `VM_TAMALLOC` VMAs zero-filled on their first write (`mm/tamalloc.c`).
+    /// Pages that the tamalloc shim (`mm/tamalloc.c`) has committed and zero-filled in this
+    /// address space since it was created: an event count, which never drops.
     #[cfg(CONFIG_USAC_MEM)]
     #[inline]
     pub fn lazy_zeroed_pages(&self) -> usize {

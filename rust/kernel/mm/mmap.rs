@@ -162,7 +162,12 @@ impl core::ops::BitOr for AnonVmFlags {
 /// // A kernel thread (KUnit runs doctests in one) has no address space to map into.
 /// assert_eq!(vm_mmap_anonymous(4096, rw, private, AnonVmFlags::TAMALLOC), Err(ENOMEM));
 /// ```
-pub fn vm_mmap_anonymous(len: usize, prot: u32, flags: u32, vm_flags: AnonVmFlags) -> Result<usize> {
+pub fn vm_mmap_anonymous(
+    len: usize,
+    prot: u32,
+    flags: u32,
+    vm_flags: AnonVmFlags,
+) -> Result<usize> {
     if prot & !PROT_ALLOWED != 0 || flags & !MAP_ALLOWED != 0 || flags & map::ANONYMOUS == 0 {
         return Err(EINVAL);
     }
