@@ -13,7 +13,9 @@ use core::mem::{align_of, offset_of, size_of};
 
 /// Asserts at build time that `$ty` has C's size and alignment, and each listed field C's offset.
 macro_rules! assert_c_layout {
-    ($ty:ident: size $c_size:ident, align $c_align:ident {
+    ($ty:ident {
+        size: $c_size:ident,
+        align: $c_align:ident,
         $($($field:ident).+ => $c_offset:ident,)*
     }) => {
         const _: () = {
@@ -41,7 +43,9 @@ macro_rules! assert_c_layout {
     };
 }
 
-assert_c_layout!(task_struct: size LAYOUT_TASK_STRUCT_SIZE, align LAYOUT_TASK_STRUCT_ALIGN {
+assert_c_layout!(task_struct {
+    size: LAYOUT_TASK_STRUCT_SIZE,
+    align: LAYOUT_TASK_STRUCT_ALIGN,
     flags => LAYOUT_TASK_STRUCT_FLAGS,
     mm => LAYOUT_TASK_STRUCT_MM,
     pid => LAYOUT_TASK_STRUCT_PID,
@@ -51,19 +55,28 @@ assert_c_layout!(task_struct: size LAYOUT_TASK_STRUCT_SIZE, align LAYOUT_TASK_ST
     signal => LAYOUT_TASK_STRUCT_SIGNAL,
 });
 
-assert_c_layout!(signal_struct: size LAYOUT_SIGNAL_STRUCT_SIZE, align LAYOUT_SIGNAL_STRUCT_ALIGN {
+assert_c_layout!(signal_struct {
+    size: LAYOUT_SIGNAL_STRUCT_SIZE,
+    align: LAYOUT_SIGNAL_STRUCT_ALIGN,
     oom_score_adj => LAYOUT_SIGNAL_STRUCT_OOM_SCORE_ADJ,
 });
 
-assert_c_layout!(mm_struct: size LAYOUT_MM_STRUCT_SIZE, align LAYOUT_MM_STRUCT_ALIGN {
+assert_c_layout!(mm_struct {
+    size: LAYOUT_MM_STRUCT_SIZE,
+    align: LAYOUT_MM_STRUCT_ALIGN,
     __bindgen_anon_1.total_vm => LAYOUT_MM_STRUCT_TOTAL_VM,
 });
 
-assert_c_layout!(vm_area_struct: size LAYOUT_VM_AREA_STRUCT_SIZE, align LAYOUT_VM_AREA_STRUCT_ALIGN {
+assert_c_layout!(vm_area_struct {
+    size: LAYOUT_VM_AREA_STRUCT_SIZE,
+    align: LAYOUT_VM_AREA_STRUCT_ALIGN,
     __bindgen_anon_1.__bindgen_anon_1.vm_start => LAYOUT_VM_AREA_STRUCT_VM_START,
     __bindgen_anon_1.__bindgen_anon_1.vm_end => LAYOUT_VM_AREA_STRUCT_VM_END,
     vm_mm => LAYOUT_VM_AREA_STRUCT_VM_MM,
     __bindgen_anon_2.vm_flags => LAYOUT_VM_AREA_STRUCT_VM_FLAGS,
 });
 
-assert_c_layout!(pid_namespace: size LAYOUT_PID_NAMESPACE_SIZE, align LAYOUT_PID_NAMESPACE_ALIGN {});
+assert_c_layout!(pid_namespace {
+    size: LAYOUT_PID_NAMESPACE_SIZE,
+    align: LAYOUT_PID_NAMESPACE_ALIGN,
+});

@@ -87,10 +87,12 @@ struct zamora_proc_mem_stats {
 	__s32 oom_score_adj;		/* = /proc/<pid>/oom_score_adj */
 	__u32 __pad;			/* zero */
 	__u64 tamalloc_kb;		/* size of the process's live tamalloc mappings */
-	__u64 lazy_zeroed_pages;	/* pages committed and zero-filled through the
-					 * tamalloc first-write path since the address space
-					 * was created: an event count that never drops (not
-					 * on MADV_DONTNEED, not on munmap) */
+	/*
+	 * Pages committed and zero-filled through the tamalloc first-write
+	 * path since the address space was created: an event count that
+	 * never drops (not on MADV_DONTNEED, not on munmap).
+	 */
+	__u64 lazy_zeroed_pages;
 	char  comm[16];			/* NUL-terminated */
 	__u64 __spare[4];		/* zero; room to grow */
 };

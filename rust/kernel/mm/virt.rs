@@ -48,14 +48,14 @@ impl VmaRef {
     pub fn vm_start(&self) -> usize {
         // SAFETY: by the type invariant the VMA is valid and its bounds cannot change under us;
         // `vm_rcu`, the other member of the union, is only used once the VMA is freed.
-        unsafe { (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.vm_start as usize }
+        unsafe { (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.vm_start }
     }
 
     /// Returns the address just past the VMA.
     #[inline]
     pub fn vm_end(&self) -> usize {
         // SAFETY: as in `vm_start`.
-        unsafe { (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.vm_end as usize }
+        unsafe { (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.vm_end }
     }
 
     /// Returns the size of the VMA in bytes.
