@@ -15,6 +15,7 @@
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/seq_file.h>
 #include <linux/usac_mem.h>
 
 /* VM_TAMALLOC must be a bit that no other VMA flag uses on this build. */
@@ -82,3 +83,43 @@ unsigned long usac_mm_lazy_zeroed_pages(struct mm_struct *mm)
 {
 	return atomic_long_read(&mm->usac_lazy_zeroed_pages);
 }
+
+/**
+ * usac_report_usage - the tamalloc lines of /proc/PID/status
+ * @m: the status file
+ * @mm: the task's address space
+ */
+void usac_report_usage(struct seq_file *m, struct mm_struct *mm)
+{
+	seq_printf(m, "VmTamalloc:\t%8lu kB\n",
+		   READ_ONCE(mm->usac_tamalloc_vm) << (PAGE_SHIFT - 10));
+	seq_printf(m, "TamallocZeroedPages:\t%lu\n",
+		   usac_mm_lazy_zeroed_pages(mm));
+}
+
+#ifdef CONFIG_DEBUG_VM
+/**
+ * usac_mm_check_tamalloc_vm - check mm->usac_tamalloc_vm against the VMAs
+ * @mm: an address space whose mmap lock is held, e.g. by exit_mmap()
+ *
+ * Warns once if the counter differs from the size of the VM_TAMALLOC VMAs.
+ * A maple tree that dup_mmap() left incomplete (XA_ZERO_ENTRY) is skipped.
+ */
+void usac_mm_check_tamalloc_vm(struct mm_struct *mm)
+{
+	struct vm_area_struct *vma;
+	unsigned long pages = 0;
+	VMA_ITERATOR(vmi, mm, 0);
+
+	mmap_assert_locked(mm);
+	for_each_vma(vmi, vma) {
+		if (unlikely(xa_is_zero(vma)))
+			return;
+		if (vma_is_tamalloc(vma))
+			pages += vma_pages(vma);
+	}
+	WARN_ONCE(pages != mm->usac_tamalloc_vm,
+		  "usac: mm->usac_tamalloc_vm is %lu pages, its VMAs have %lu\n",
+		  mm->usac_tamalloc_vm, pages);
+}
+#endif

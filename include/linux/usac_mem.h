@@ -1,23 +1,53 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * usac-mm kernel-internal interface: the page-fault shim of zamora_tamalloc()
- * (mm/tamalloc.c) and the functions implemented in Rust (kernel/usac) that C
- * calls. The user ABI is in include/uapi/linux/usac_mem.h.
+ * and the per-mm counters of tamalloc memory (mm/tamalloc.c), and the
+ * functions implemented in Rust (kernel/usac) that C calls. The user ABI is
+ * in include/uapi/linux/usac_mem.h.
  */
 #ifndef _LINUX_USAC_MEM_H
 #define _LINUX_USAC_MEM_H
 
-#include <linux/mm_types.h>
+#include <linux/mm.h>
+
+struct seq_file;
 
 #ifdef CONFIG_USAC_MEM
 void usac_tamalloc_zero_fill(struct vm_area_struct *vma, struct folio *folio,
 			     unsigned long addr);
 unsigned long usac_mm_lazy_zeroed_pages(struct mm_struct *mm);
+void usac_report_usage(struct seq_file *m, struct mm_struct *mm);
 
 static inline void usac_mm_init(struct mm_struct *mm)
 {
 	atomic_long_set(&mm->usac_lazy_zeroed_pages, 0);
+	mm->usac_tamalloc_vm = 0;
 }
+
+/*
+ * mm->usac_tamalloc_vm follows total_vm: vm_stat_account() and the munmap
+ * paths call this under the mmap write lock; readers use READ_ONCE().
+ */
+static inline void usac_vm_stat_account(struct mm_struct *mm, vm_flags_t flags,
+					long npages)
+{
+	if (flags & VM_TAMALLOC)
+		WRITE_ONCE(mm->usac_tamalloc_vm,
+			   READ_ONCE(mm->usac_tamalloc_vm) + npages);
+}
+
+/* dup_mmap(): copied like total_vm, before the VM_DONTCOPY VMAs are subtracted. */
+static inline void usac_mm_dup_vm_stat(struct mm_struct *mm,
+				       struct mm_struct *oldmm)
+{
+	mm->usac_tamalloc_vm = oldmm->usac_tamalloc_vm;
+}
+
+#ifdef CONFIG_DEBUG_VM
+void usac_mm_check_tamalloc_vm(struct mm_struct *mm);
+#else
+static inline void usac_mm_check_tamalloc_vm(struct mm_struct *mm) { }
+#endif
 
 /*
  * Count @nr pages that usac_tamalloc_zero_fill() prepared and the fault has
@@ -32,8 +62,9 @@ static inline void usac_tamalloc_count_zeroed(struct mm_struct *mm, long nr)
 int usac_mem_init(void);
 long usac_tamalloc(size_t size, unsigned int flags, bool trace);
 long usac_mem_stats_process(pid_t pid, unsigned long buf, size_t count,
-			    unsigned int flags);
-long usac_mem_stats_global(unsigned long out, unsigned int flags);
+			    unsigned int flags, bool restrict_stats);
+long usac_mem_stats_global(unsigned long out, unsigned int flags,
+			   bool restrict_stats);
 #else
 /* Never called: vma_is_tamalloc() is constant false without CONFIG_USAC_MEM. */
 static inline void usac_tamalloc_zero_fill(struct vm_area_struct *vma,
@@ -41,6 +72,12 @@ static inline void usac_tamalloc_zero_fill(struct vm_area_struct *vma,
 					   unsigned long addr) { }
 static inline void usac_tamalloc_count_zeroed(struct mm_struct *mm, long nr) { }
 static inline void usac_mm_init(struct mm_struct *mm) { }
+static inline void usac_vm_stat_account(struct mm_struct *mm, vm_flags_t flags,
+					long npages) { }
+static inline void usac_mm_dup_vm_stat(struct mm_struct *mm,
+				       struct mm_struct *oldmm) { }
+static inline void usac_mm_check_tamalloc_vm(struct mm_struct *mm) { }
+static inline void usac_report_usage(struct seq_file *m, struct mm_struct *mm) { }
 #endif
 
 #endif /* _LINUX_USAC_MEM_H */

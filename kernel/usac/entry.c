@@ -19,6 +19,16 @@
 static bool trace;
 module_param(trace, bool, 0644);
 
+/*
+ * The statistics show what /proc/PID/status and /proc/PID/oom_score show to
+ * any user on a default procfs mount. For systems that mount /proc with
+ * hidepid, usac_mem.restrict_stats=1 (or
+ * /sys/module/usac_mem/parameters/restrict_stats) limits them to the
+ * processes the caller may read with ptrace_may_access(PTRACE_MODE_READ_FSCREDS).
+ */
+static bool restrict_stats;
+module_param(restrict_stats, bool, 0644);
+
 static int __init usac_mem_initcall(void)
 {
 	return usac_mem_init();
@@ -34,11 +44,13 @@ SYSCALL_DEFINE4(zamora_mem_stats_process, pid_t, pid,
 		struct zamora_proc_mem_stats __user *, buf, size_t, count,
 		unsigned int, flags)
 {
-	return usac_mem_stats_process(pid, (unsigned long)buf, count, flags);
+	return usac_mem_stats_process(pid, (unsigned long)buf, count, flags,
+				      READ_ONCE(restrict_stats));
 }
 
 SYSCALL_DEFINE2(zamora_mem_stats_global, struct zamora_global_mem_stats __user *, out,
 		unsigned int, flags)
 {
-	return usac_mem_stats_global((unsigned long)out, flags);
+	return usac_mem_stats_global((unsigned long)out, flags,
+				     READ_ONCE(restrict_stats));
 }

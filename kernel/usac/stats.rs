@@ -3,16 +3,20 @@
 //! `zamora_mem_stats_process` and `zamora_mem_stats_global`: reserved and committed memory and
 //! OOM scores, for one process or every process of the caller's pid namespace.
 //!
-//! Locking: processes are found under `rcu_read_lock`, a batch at a time, and only a reference
-//! to each task is taken there. Everything that may sleep (the task lock, `get_task_mm()`, the
-//! mmap read lock to sum tamalloc VMAs, `mmput()`, allocation, `copy_to_user`) happens after the
-//! RCU read lock is released, and the copy to user space after every lock is released.
+//! Cost and locking: processes are found under `rcu_read_lock`, a batch at a time, and only a
+//! reference to each task is taken there. Then each process is read under its task lock, once:
+//! the address space's counters (`total_vm`, RSS, the tamalloc size and zero-fill count, all kept
+//! by mm as the address space changes), the command name and the OOM badness. No lock of another
+//! process's address space is taken and no VMA is walked, so the cost of a process does not
+//! depend on its mappings, and a process that holds its mmap lock does not stall the call. The
+//! task lock is a spinlock: nothing sleeps under it. Allocation and `copy_to_user` happen outside
+//! every lock, the copy last.
 
 use kernel::{
     alloc::{flags::*, KVVec, KVec},
-    mm::{oom, virt::flags, MmWithUser},
+    mm::{oom, MmWithUser},
     page::PAGE_SIZE,
-    pid_namespace::{Pid, PidNamespace},
+    pid_namespace::{Pid, PidNamespace, PtraceMode},
     prelude::*,
     sync::rcu,
     task::Task,
@@ -28,7 +32,34 @@ const BATCH: usize = 64;
 
 const KB_PER_PAGE: u64 = (PAGE_SIZE / 1024) as u64;
 
-/// What one process uses, in pages.
+/// Which processes a caller may see (`usac_mem.restrict_stats`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Visibility {
+    /// Every process of the caller's pid namespace: the fields are those that a default procfs
+    /// mount shows to any user.
+    All,
+    /// Only the processes the caller may read with `ptrace_may_access(PTRACE_MODE_READ_FSCREDS)`,
+    /// as /proc mounted with `hidepid` does.
+    Ptraceable,
+}
+
+impl Visibility {
+    /// The visibility that the `restrict_stats` switch selects.
+    pub(crate) fn from_switch(restrict: bool) -> Self {
+        if restrict {
+            Self::Ptraceable
+        } else {
+            Self::All
+        }
+    }
+
+    /// Whether the caller may see `task`.
+    fn allows(self, task: &Task) -> bool {
+        self == Self::All || task.ptrace_may_access(PtraceMode::READ_FSCREDS)
+    }
+}
+
+/// What one address space uses, in pages.
 #[derive(Default)]
 struct Usage {
     has_mm: bool,
@@ -39,44 +70,53 @@ struct Usage {
 }
 
 impl Usage {
-    /// Reads the address space of `task`, if it has one; sleeps (task lock, mmap lock, mmput).
-    fn of(task: &Task) -> Result<Self> {
-        let Some(mm) = task.get_mm() else {
-            return Ok(Self::default());
-        };
-        Ok(Self {
+    /// Reads the counters of `mm`; O(1), takes no lock of `mm`.
+    fn of(mm: &MmWithUser) -> Self {
+        Self {
             has_mm: true,
             reserved: mm.total_vm() as u64,
             committed: mm.rss() as u64,
-            tamalloc: tamalloc_pages(&mm)?,
+            tamalloc: mm.tamalloc_vm() as u64,
             lazy_zeroed: mm.lazy_zeroed_pages() as u64,
-        })
+        }
+    }
+
+    /// Reads the address space of `task`, if it has one, under one task lock round-trip.
+    fn of_task(task: &Task) -> Self {
+        task.lock().mm().map_or_else(Self::default, Self::of)
     }
 }
 
-/// Pages in the live tamalloc VMAs of `mm`.
-fn tamalloc_pages(mm: &MmWithUser) -> Result<u64> {
-    let vmas = mm.mmap_read_lock_killable()?;
-    let bytes: usize = vmas
-        .vmas()
-        .filter(|vma| vma.has_flags(flags::TAMALLOC))
-        .map(|vma| vma.size())
-        .sum();
-    Ok((bytes / PAGE_SIZE) as u64)
-}
-
-/// `/proc/PID/oom_score`, computed as `proc_oom_score()` does.
-fn oom_score(task: &Task, total_pages: usize) -> i32 {
-    match oom::badness(task, total_pages) {
+/// `/proc/PID/oom_score` from the OOM badness, scaled as `proc_oom_score()` does.
+fn oom_score(badness: Option<i64>, total_pages: usize) -> i32 {
+    match badness {
         // `points` is unsigned long in C; the scaled badness lies in [0, 2000].
         Some(badness) => ((1000 + badness * 1000 / total_pages as i64) * 2 / 3) as i32,
         None => 0,
     }
 }
 
-/// The ABI record of process `pid`.
-fn process_entry(pid: Pid, task: &Task, total_pages: usize) -> Result<zamora_proc_mem_stats> {
-    let usage = Usage::of(task)?;
+/// The ABI record of process `pid`, read under one task lock round-trip.
+fn process_entry(pid: Pid, task: &Task, total_pages: usize) -> zamora_proc_mem_stats {
+    let (usage, comm, badness) = {
+        let locked = task.lock();
+        match locked.mm() {
+            Some(mm) => (
+                Usage::of(mm),
+                locked.comm(),
+                locked.oom_badness(total_pages),
+            ),
+            None => (Usage::default(), locked.comm(), None),
+        }
+    };
+    // A process whose leader has exited while other threads run: its leader has no address space,
+    // as /proc/PID/status shows, but `oom_badness()` scores one of the other threads. Only then
+    // does the score cost a second lock round-trip.
+    let badness = if usage.has_mm || task.is_kthread() {
+        badness
+    } else {
+        oom::badness(task, total_pages)
+    };
     let mut entry = zamora_proc_mem_stats {
         pid,
         reserved_kb: usage.reserved * KB_PER_PAGE,
@@ -84,7 +124,7 @@ fn process_entry(pid: Pid, task: &Task, total_pages: usize) -> Result<zamora_pro
         committed_pct_x100: (usage.committed * 10000)
             .checked_div(usage.reserved)
             .unwrap_or(0) as u32,
-        oom_score: oom_score(task, total_pages),
+        oom_score: oom_score(badness, total_pages),
         oom_score_adj: task.oom_score_adj().into(),
         tamalloc_kb: usage.tamalloc * KB_PER_PAGE,
         lazy_zeroed_pages: usage.lazy_zeroed,
@@ -96,45 +136,59 @@ fn process_entry(pid: Pid, task: &Task, total_pages: usize) -> Result<zamora_pro
     if !usage.has_mm {
         entry.flags |= ZAMORA_PROC_NO_MM;
     }
-    for (dst, src) in entry.comm.iter_mut().zip(task.comm()) {
+    for (dst, src) in entry.comm.iter_mut().zip(comm) {
         *dst = src as _;
     }
-    Ok(entry)
+    entry
 }
 
-/// Calls `f` for every process of `ns` in ascending pid order, with a reference to its task
-/// and outside any lock. Processes that appear or exit meanwhile are listed or not, but never
-/// twice, and never out of order. Returns the number of processes.
-fn for_each_process(ns: &PidNamespace, mut f: impl FnMut(Pid, &Task) -> Result) -> Result<usize> {
+/// Calls `f` for every process of `ns` that `visibility` allows, in ascending pid order, with a
+/// reference to its task and outside any lock. Processes that appear or exit meanwhile are listed
+/// or not, but never twice, and never out of order. Returns the number of processes.
+fn for_each_process(
+    ns: &PidNamespace,
+    visibility: Visibility,
+    mut f: impl FnMut(Pid, &Task) -> Result,
+) -> Result<usize> {
+    // One allocation per call, made before entering RCU, so that collecting never allocates.
+    let mut batch = KVec::<Option<(Pid, ARef<Task>)>>::from_elem(None, BATCH, GFP_KERNEL)?;
     let mut next: Pid = 1;
     let mut total = 0;
     loop {
-        // Allocated before entering RCU, so that collecting never allocates.
-        let mut batch = KVec::<(Pid, ARef<Task>)>::with_capacity(BATCH, GFP_KERNEL)?;
+        let mut found = 0;
         {
             let rcu = rcu::read_lock();
-            while batch.len() < BATCH {
+            for slot in batch.iter_mut() {
                 let Some((pid, task)) = ns.next_process(next, &rcu) else {
                     break;
                 };
-                // Within the capacity reserved above: this does not allocate.
-                batch.push((pid, ARef::from(task)), GFP_NOWAIT)?;
+                // The slot is empty: the assignment drops nothing.
+                *slot = Some((pid, ARef::from(task)));
                 next = pid + 1;
+                found += 1;
             }
         }
-        if batch.is_empty() {
+        if found == 0 {
             return Ok(total);
         }
-        total += batch.len();
         // The task references are dropped (`put_task_struct`) here, outside RCU too.
-        for (pid, task) in batch {
-            f(pid, &task)?;
+        for (pid, task) in batch.iter_mut().take(found).filter_map(Option::take) {
+            if visibility.allows(&task) {
+                total += 1;
+                f(pid, &task)?;
+            }
         }
     }
 }
 
 /// `zamora_mem_stats_process(pid, buf, count, flags)`.
-pub(crate) fn mem_stats_process(pid: Pid, buf: UserPtr, count: usize, flags: u32) -> Result<usize> {
+pub(crate) fn mem_stats_process(
+    pid: Pid,
+    buf: UserPtr,
+    count: usize,
+    flags: u32,
+    visibility: Visibility,
+) -> Result<usize> {
     if pid < 0 || flags != 0 {
         return Err(EINVAL);
     }
@@ -147,19 +201,22 @@ pub(crate) fn mem_stats_process(pid: Pid, buf: UserPtr, count: usize, flags: u32
     )?;
 
     let found = if pid > 0 {
-        let task = {
+        let (tgid, task) = {
             let rcu = rcu::read_lock();
             let (tgid, task) = ns.find_process(pid, &rcu).ok_or(ESRCH)?;
             (tgid, ARef::from(task))
         };
+        if !visibility.allows(&task) {
+            return Err(EPERM);
+        }
         if count > 0 {
-            entries.push(process_entry(task.0, &task.1, total_pages)?, GFP_KERNEL)?;
+            entries.push(process_entry(tgid, &task, total_pages), GFP_KERNEL)?;
         }
         1
     } else {
-        for_each_process(&ns, |pid, task| {
+        for_each_process(&ns, visibility, |pid, task| {
             if entries.len() < count {
-                entries.push(process_entry(pid, task, total_pages)?, GFP_KERNEL)?;
+                entries.push(process_entry(pid, task, total_pages), GFP_KERNEL)?;
             }
             Ok(())
         })?
@@ -178,15 +235,15 @@ pub(crate) fn mem_stats_process(pid: Pid, buf: UserPtr, count: usize, flags: u32
 
 /// `zamora_mem_stats_global(out, flags)`: sums over the processes that a `pid == 0` listing
 /// returns, in one pass.
-pub(crate) fn mem_stats_global(out: UserPtr, flags: u32) -> Result<usize> {
+pub(crate) fn mem_stats_global(out: UserPtr, flags: u32, visibility: Visibility) -> Result<usize> {
     if flags != 0 {
         return Err(EINVAL);
     }
     let ns = PidNamespace::current().ok_or(ESRCH)?;
     let mut sum = Usage::default();
     let mut nr_processes = 0u64;
-    for_each_process(&ns, |_, task| {
-        let usage = Usage::of(task)?;
+    for_each_process(&ns, visibility, |_, task| {
+        let usage = Usage::of_task(task);
         if usage.has_mm {
             nr_processes += 1;
             sum.reserved += usage.reserved;

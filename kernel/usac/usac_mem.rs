@@ -47,19 +47,34 @@ pub extern "C" fn usac_tamalloc(size: usize, flags: u32, trace: bool) -> core::f
     syscall_return(result)
 }
 
-/// `zamora_mem_stats_process(pid, buf, count, flags)`.
+/// `zamora_mem_stats_process(pid, buf, count, flags)`; `restrict` is `usac_mem.restrict_stats`.
 #[no_mangle]
 pub extern "C" fn usac_mem_stats_process(
     pid: Pid,
     buf: UserPtr,
     count: usize,
     flags: u32,
+    restrict: bool,
 ) -> core::ffi::c_long {
-    syscall_return(stats::mem_stats_process(pid, buf, count, flags))
+    syscall_return(stats::mem_stats_process(
+        pid,
+        buf,
+        count,
+        flags,
+        stats::Visibility::from_switch(restrict),
+    ))
 }
 
-/// `zamora_mem_stats_global(out, flags)`.
+/// `zamora_mem_stats_global(out, flags)`; `restrict` is `usac_mem.restrict_stats`.
 #[no_mangle]
-pub extern "C" fn usac_mem_stats_global(out: UserPtr, flags: u32) -> core::ffi::c_long {
-    syscall_return(stats::mem_stats_global(out, flags))
+pub extern "C" fn usac_mem_stats_global(
+    out: UserPtr,
+    flags: u32,
+    restrict: bool,
+) -> core::ffi::c_long {
+    syscall_return(stats::mem_stats_global(
+        out,
+        flags,
+        stats::Visibility::from_switch(restrict),
+    ))
 }

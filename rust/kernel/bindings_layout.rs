@@ -67,6 +67,13 @@ assert_c_layout!(mm_struct {
     __bindgen_anon_1.total_vm => LAYOUT_MM_STRUCT_TOTAL_VM,
 });
 
+#[cfg(CONFIG_USAC_MEM)]
+const _: () = assert!(
+    offset_of!(bindings::mm_struct, __bindgen_anon_1.usac_tamalloc_vm)
+        == bindings::LAYOUT_MM_STRUCT_USAC_TAMALLOC_VM,
+    "bindgen's offset of mm_struct.usac_tamalloc_vm is not C's",
+);
+
 assert_c_layout!(vm_area_struct {
     size: LAYOUT_VM_AREA_STRUCT_SIZE,
     align: LAYOUT_VM_AREA_STRUCT_ALIGN,

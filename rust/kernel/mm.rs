@@ -17,7 +17,7 @@
 use crate::{
     bindings,
     error::{code::EINTR, Result},
-    task::Task,
+    task::{Task, TaskLockGuard},
     types::{ARef, AlwaysRefCounted, Opaque},
 };
 use core::{
@@ -173,7 +173,8 @@ impl Mm {
 
     /// Resident pages, summed exactly over the per-CPU counters like /proc's `VmRSS`.
     ///
-    /// Takes the counters' locks: do not call it in atomic context.
+    /// Takes each counter's raw spinlock briefly, so it may be called under a spinlock such as
+    /// the task lock.
     #[inline]
     pub fn rss(&self) -> usize {
         [
@@ -185,6 +186,16 @@ impl Mm {
         // SAFETY: `self` is valid and `member` is an RSS counter index.
         .map(|member| unsafe { bindings::get_mm_counter_sum(self.as_raw(), member as _) })
         .sum()
+    }
+
+    /// Pages in the address space's `VM_TAMALLOC` VMAs, kept with `total_vm` (/proc's
+    /// `VmTamalloc`).
+    #[cfg(CONFIG_USAC_MEM)]
+    #[inline]
+    pub fn tamalloc_vm(&self) -> usize {
+        // SAFETY: `self` is valid. The counter is updated under the mmap write lock and read
+        // without a lock, like `total_vm`: once (`READ_ONCE`).
+        unsafe { addr_of!((*self.as_raw()).__bindgen_anon_1.usac_tamalloc_vm).read_volatile() }
     }
 
     /// Pages that the tamalloc shim (`mm/tamalloc.c`) has committed and zero-filled in this
@@ -245,6 +256,25 @@ impl MmWithUser {
             mm: self,
             _not_send: PhantomData,
         })
+    }
+}
+
+impl<'a> TaskLockGuard<'a> {
+    /// Returns the locked task's address space, without taking a reference: the task holds one
+    /// for as long as its `mm` is set, and `mm` only changes under the task lock, which the guard
+    /// holds. `None` for a kernel thread or a task that has released its address space (as
+    /// `get_task_mm()`).
+    #[inline]
+    pub fn mm(&self) -> Option<&MmWithUser> {
+        let task = self.task();
+        if task.is_kthread() {
+            return None;
+        }
+        // SAFETY: the task is valid, and its `mm` is stable while the guard holds the task lock.
+        let mm = unsafe { addr_of!((*task.0.get()).mm).read() };
+        // SAFETY: a task's own `mm` has `mm_users > 0` until `exit_mm()` clears it, which takes
+        // the task lock that the guard holds; the reference borrows the guard.
+        (!mm.is_null()).then(|| unsafe { MmWithUser::from_raw(mm) })
     }
 }
 

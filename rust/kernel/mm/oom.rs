@@ -4,7 +4,10 @@
 //!
 //! C header: [`include/linux/oom.h`](srctree/include/linux/oom.h).
 
-use crate::{bindings, task::Task};
+use crate::{
+    bindings,
+    task::{Task, TaskLockGuard},
+};
 use core::ptr::addr_of;
 
 /// The memory the OOM killer scores against: all RAM plus all swap, in pages.
@@ -31,6 +34,26 @@ pub fn badness(task: &Task, total_pages: usize) -> Option<i64> {
     // SAFETY: `task` is a valid task (it is a reference).
     let points = unsafe { bindings::oom_badness(task.0.get(), total_pages as _) };
     (points != isize::MIN).then_some(points as i64)
+}
+
+impl TaskLockGuard<'_> {
+    /// The OOM killer's badness of the locked task against `total_pages` (`oom_badness()`, with
+    /// the lock the guard already holds), or `None` for a task it never kills or one without an
+    /// address space.
+    ///
+    /// `oom_badness()` scores the first thread of a process that still has an address space; lock
+    /// that one (the group leader, unless it has exited) to get the same value.
+    #[inline]
+    pub fn oom_badness(&self, total_pages: usize) -> Option<i64> {
+        let task = self.task().0.get();
+        // SAFETY: the task is valid and its `mm` is stable under the task lock, which we hold.
+        if unsafe { addr_of!((*task).mm).read() }.is_null() {
+            return None;
+        }
+        // SAFETY: we hold the task lock of `task`, whose `mm` is set, as the function requires.
+        let points = unsafe { bindings::oom_badness_locked(task, total_pages as _) };
+        (points != isize::MIN).then_some(points as i64)
+    }
 }
 
 impl Task {
