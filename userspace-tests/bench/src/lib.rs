@@ -14,18 +14,38 @@ pub fn median(samples: &mut [f64]) -> f64 {
     }
 }
 
-/// Medians of candidate and baseline over alternating rounds, and the spread of the per-round
-/// ratio candidate / baseline.
+/// The spread of one side's samples: min, median and max.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spread {
+    pub min: f64,
+    pub median: f64,
+    pub max: f64,
+}
+
+impl Spread {
+    /// The spread of `samples` (sorted in place); all 0 for none.
+    pub fn of(samples: &mut [f64]) -> Self {
+        let median = median(samples);
+        Spread {
+            min: samples.first().copied().unwrap_or(0.0),
+            median,
+            max: samples.last().copied().unwrap_or(0.0),
+        }
+    }
+}
+
+/// Candidate and baseline over alternating rounds, and the range of the per-round ratio
+/// candidate / baseline.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Paired {
-    pub candidate: f64,
-    pub baseline: f64,
+    pub candidate: Spread,
+    pub baseline: Spread,
     pub ratio_min: f64,
     pub ratio_max: f64,
 }
 
 /// Runs one discarded warm-up round, then `rounds` rounds of `candidate` and `baseline`,
-/// alternating which goes first, and returns the median of each (in whatever unit the closures
+/// alternating which goes first, and returns the spread of each (in whatever unit the closures
 /// measure) with the range of the per-round ratios.
 pub fn alternate(
     rounds: usize,
@@ -46,8 +66,8 @@ pub fn alternate(
     }
     let ratios: Vec<f64> = c.iter().zip(&b).map(|(c, b)| c / b).collect();
     Paired {
-        candidate: median(&mut c),
-        baseline: median(&mut b),
+        candidate: Spread::of(&mut c),
+        baseline: Spread::of(&mut b),
         ratio_min: ratios.iter().copied().fold(f64::INFINITY, f64::min),
         ratio_max: ratios.iter().copied().fold(f64::NEG_INFINITY, f64::max),
     }
@@ -59,20 +79,32 @@ pub struct Row {
     pub name: String,
     pub candidate_ns: f64,
     pub baseline_ns: f64,
+    /// The smallest and largest sample of each side.
+    pub candidate_min_ns: f64,
+    pub candidate_max_ns: f64,
+    pub baseline_min_ns: f64,
+    pub baseline_max_ns: f64,
     /// The smallest and largest per-round ratio.
     pub ratio_min: f64,
     pub ratio_max: f64,
+    /// How many items (processes) one operation covers; 1 when it is not a listing.
+    pub items: usize,
 }
 
 impl Row {
-    /// A row from the measurements of [`alternate`].
-    pub fn new(name: String, m: Paired) -> Self {
+    /// A row from the measurements of [`alternate`], for operations that cover `items` items.
+    pub fn new(name: String, m: Paired, items: usize) -> Self {
         Row {
             name,
-            candidate_ns: m.candidate,
-            baseline_ns: m.baseline,
+            candidate_ns: m.candidate.median,
+            baseline_ns: m.baseline.median,
+            candidate_min_ns: m.candidate.min,
+            candidate_max_ns: m.candidate.max,
+            baseline_min_ns: m.baseline.min,
+            baseline_max_ns: m.baseline.max,
             ratio_min: m.ratio_min,
             ratio_max: m.ratio_max,
+            items,
         }
     }
 
@@ -85,13 +117,20 @@ impl Row {
     pub fn json(&self) -> String {
         format!(
             "{{\"name\":\"{}\",\"candidate_ns\":{:.1},\"baseline_ns\":{:.1},\"ratio\":{:.3},\
-             \"ratio_min\":{:.3},\"ratio_max\":{:.3}}}",
+             \"ratio_min\":{:.3},\"ratio_max\":{:.3},\"candidate_min_ns\":{:.1},\
+             \"candidate_max_ns\":{:.1},\"baseline_min_ns\":{:.1},\"baseline_max_ns\":{:.1},\
+             \"items\":{}}}",
             self.name,
             self.candidate_ns,
             self.baseline_ns,
             self.ratio(),
             self.ratio_min,
-            self.ratio_max
+            self.ratio_max,
+            self.candidate_min_ns,
+            self.candidate_max_ns,
+            self.baseline_min_ns,
+            self.baseline_max_ns,
+            self.items
         )
     }
 }
@@ -125,22 +164,21 @@ mod tests {
         );
         // The warm-up pair (first c = 2.0) is discarded.
         assert_eq!(order.iter().collect::<String>(), "cbcbbccbbc");
-        assert_eq!((m.candidate, m.baseline), (2.5, 1.0));
+        let c = Spread {
+            min: 1.0,
+            median: 2.5,
+            max: 9.0,
+        };
+        assert_eq!((m.candidate, m.baseline.median), (c, 1.0));
         assert_eq!((m.ratio_min, m.ratio_max), (1.0, 9.0));
-        let row = Row::new(
-            "x".into(),
-            Paired {
-                candidate: 110.0,
-                baseline: 100.0,
-                ratio_min: 1.05,
-                ratio_max: 1.2,
-            },
-        );
-        assert!((row.ratio() - 1.1).abs() < 1e-9);
+        let row = Row::new("x".into(), m, 3);
+        assert!((row.ratio() - 2.5).abs() < 1e-9);
         assert_eq!(
             row.json(),
-            "{\"name\":\"x\",\"candidate_ns\":110.0,\"baseline_ns\":100.0,\"ratio\":1.100,\
-             \"ratio_min\":1.050,\"ratio_max\":1.200}"
+            "{\"name\":\"x\",\"candidate_ns\":2.5,\"baseline_ns\":1.0,\"ratio\":2.500,\
+             \"ratio_min\":1.000,\"ratio_max\":9.000,\"candidate_min_ns\":1.0,\
+             \"candidate_max_ns\":9.0,\"baseline_min_ns\":1.0,\"baseline_max_ns\":1.0,\
+             \"items\":3}"
         );
     }
 }

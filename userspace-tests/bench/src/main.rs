@@ -3,9 +3,10 @@
 //!
 //! - tamalloc: call latency vs `mmap` at 4 KiB, 1 MiB and 1 GiB; first-write and read-fault cost
 //!   per page vs `mmap` memory.
-//! - stats: listing every process with `zamora_mem_stats_process` vs reading
-//!   /proc/*/status + /proc/*/oom_score, and `zamora_mem_stats_global` vs the same /proc scan,
-//!   at 100, 1000 and 5000 processes.
+//! - stats: listing every process with `zamora_mem_stats_process` vs reading what it returns
+//!   from /proc (status, oom_score, oom_score_adj), and `zamora_mem_stats_global` vs summing
+//!   /proc/*/statm (what a `free`-like tool reads), at 100, 1000, 5000 and 10000 processes; and
+//!   one process's statistics with 20 000 mappings vs a handful.
 //!
 //! Prints a table, and each row as `BENCH-JSON {...}` for tools that collect results.
 
@@ -88,6 +89,7 @@ fn tamalloc_rows(rounds: usize) -> Vec<Row> {
         rows.push(Row::new(
             format!("call latency {label} (tamalloc vs mmap)"),
             m,
+            1,
         ));
     }
     let pages = 8192;
@@ -100,25 +102,27 @@ fn tamalloc_rows(rounds: usize) -> Vec<Row> {
         rows.push(Row::new(
             format!("{label} per page, {pages} pages (tamalloc vs mmap)"),
             m,
+            1,
         ));
     }
     rows
 }
 
-/// The fields of one process as /proc gives them: VmSize, VmRSS, oom_score, oom_score_adj.
+/// The pids of /proc.
+fn proc_pids() -> Vec<i32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+        .collect()
+}
+
+/// What `zamora_mem_stats_process(0, ...)` returns, read from /proc: VmSize, VmRSS (status),
+/// oom_score and oom_score_adj of every process.
 fn proc_scan() -> Vec<(i32, u64, u64, i64, i64)> {
     let mut out = Vec::new();
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return out;
-    };
-    for entry in dir.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<i32>().ok())
-        else {
-            continue;
-        };
+    for pid in proc_pids() {
         let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
             continue;
         };
@@ -140,28 +144,47 @@ fn proc_scan() -> Vec<(i32, u64, u64, i64, i64)> {
     out
 }
 
+/// What a `free`-like sum needs, read from /proc: the size and resident pages of every process
+/// from /proc/PID/statm, summed.
+fn statm_sum() -> (u64, u64) {
+    let mut sum = (0, 0);
+    for pid in proc_pids() {
+        let Ok(statm) = std::fs::read_to_string(format!("/proc/{pid}/statm")) else {
+            continue;
+        };
+        let mut fields = statm
+            .split_whitespace()
+            .map(|f| f.parse::<u64>().unwrap_or(0));
+        sum.0 += fields.next().unwrap_or(0);
+        sum.1 += fields.next().unwrap_or(0);
+    }
+    sum
+}
+
 fn timed<T>(f: impl FnOnce() -> T) -> (f64, T) {
     let start = Instant::now();
     let v = f();
     (start.elapsed().as_nanos() as f64, v)
 }
 
-/// Forks children that wait (blocked in pause) until killed; returns their pids.
+/// Forks a child that runs `setup` and then waits (blocked in pause) until killed.
+fn spawn_paused(setup: impl FnOnce()) -> i32 {
+    // SAFETY: the child only runs `setup` and pauses until it is killed.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        setup();
+        loop {
+            // SAFETY: pause has no preconditions.
+            unsafe { libc::pause() };
+        }
+    }
+    assert!(pid > 0, "fork failed");
+    pid
+}
+
+/// Forks `n` children that wait until killed; returns their pids.
 fn spawn_sleepers(n: usize) -> Vec<i32> {
-    (0..n)
-        .map(|_| {
-            // SAFETY: the child only pauses until it is killed.
-            let pid = unsafe { libc::fork() };
-            if pid == 0 {
-                loop {
-                    // SAFETY: pause has no preconditions.
-                    unsafe { libc::pause() };
-                }
-            }
-            assert!(pid > 0, "fork failed");
-            pid
-        })
-        .collect()
+    (0..n).map(|_| spawn_paused(|| ())).collect()
 }
 
 fn kill_all(pids: &[i32]) {
@@ -174,10 +197,17 @@ fn kill_all(pids: &[i32]) {
     }
 }
 
+/// The number of mappings of process `pid`.
+fn vma_count(pid: i32) -> usize {
+    std::fs::read_to_string(format!("/proc/{pid}/maps")).map_or(0, |m| m.lines().count())
+}
+
+/// Every process listed by the syscall vs by /proc, and the global sums vs a statm-only /proc
+/// sum, at several process counts.
 fn stats_rows(rounds: usize) -> Vec<Row> {
     let mut rows = Vec::new();
     let mut sleepers = Vec::new();
-    for target in [100usize, 1000, 5000] {
+    for target in [100usize, 1000, 5000, 10000] {
         let now = usac::mem_stats_all()
             .expect("zamora_mem_stats_process")
             .len();
@@ -190,21 +220,69 @@ fn stats_rows(rounds: usize) -> Vec<Row> {
             || usac::mem_stats_process_raw(0, buf.as_mut_ptr(), buf.len(), 0).expect("listing");
         let m = alternate(rounds, || timed(&mut list).0, || timed(proc_scan).0);
         rows.push(Row::new(
-            format!("all-process stats, {n} processes (syscall vs /proc)"),
+            format!("all-process stats, {n} processes (syscall vs /proc status+oom_score+adj)"),
             m,
+            n,
         ));
         let m = alternate(
             rounds,
             || timed(|| usac::mem_stats_global().expect("global").nr_processes).0,
-            || timed(|| proc_scan().iter().map(|p| p.1 + p.2).sum::<u64>()).0,
+            || timed(statm_sum).0,
         );
         rows.push(Row::new(
-            format!("global stats, {n} processes (syscall vs /proc sum)"),
+            format!("global stats, {n} processes (syscall vs /proc statm sum)"),
             m,
+            n,
         ));
     }
     kill_all(&sleepers);
     rows
+}
+
+/// One process's statistics when it has 20 000 mappings vs when it has a handful.
+fn vma_rows(rounds: usize) -> Vec<Row> {
+    const PAGES: usize = 20_000;
+    let heavy = spawn_paused(|| {
+        // SAFETY: a fresh private mapping of our own, then protection changes inside it: every
+        // other page read-only, so that no two neighbours merge into one VMA.
+        unsafe {
+            let p = libc::mmap(
+                std::ptr::null_mut(),
+                PAGES * PAGE,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            ) as usize;
+            for i in (0..PAGES).step_by(2) {
+                libc::mprotect((p + i * PAGE) as *mut _, PAGE, libc::PROT_READ);
+            }
+        }
+    });
+    let light = spawn_paused(|| ());
+    // Wait until the heavy child has made its mappings.
+    while vma_count(heavy) < PAGES {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let (vh, vl) = (vma_count(heavy), vma_count(light));
+    let calls = 2000;
+    let per_call = |pid: i32| {
+        move || {
+            timed(|| {
+                for _ in 0..calls {
+                    usac::mem_stats_process(pid).expect("stats of one process");
+                }
+            })
+            .0 / calls as f64
+        }
+    };
+    let m = alternate(rounds, per_call(heavy), per_call(light));
+    kill_all(&[heavy, light]);
+    vec![Row::new(
+        format!("one process's stats, {vh} VMAs vs {vl} VMAs"),
+        m,
+        1,
+    )]
 }
 
 fn main() {
@@ -223,6 +301,7 @@ fn main() {
         rows.extend(tamalloc_rows(rounds));
     }
     if matches!(what, "stats" | "all") {
+        rows.extend(vma_rows(rounds));
         rows.extend(stats_rows(rounds));
     }
     if rows.is_empty() {
@@ -234,18 +313,19 @@ fn main() {
          operation; min-max of the per-round ratios"
     );
     println!(
-        "{:<62} {:>14} {:>14} {:>8} {:>13}",
-        "benchmark", "candidate", "baseline", "ratio", "ratio range"
+        "{:<76} {:>12} {:>12} {:>8} {:>13} {:>10}",
+        "benchmark", "candidate", "baseline", "ratio", "ratio range", "us/item"
     );
     for r in &rows {
         println!(
-            "{:<62} {:>14.0} {:>14.0} {:>8.3} {:>6.3}-{:<6.3}",
+            "{:<76} {:>12.0} {:>12.0} {:>8.3} {:>6.3}-{:<6.3} {:>10.2}",
             r.name,
             r.candidate_ns,
             r.baseline_ns,
             r.ratio(),
             r.ratio_min,
-            r.ratio_max
+            r.ratio_max,
+            r.candidate_ns / r.items as f64 / 1000.0
         );
     }
     for r in &rows {

@@ -18,21 +18,35 @@ fn register_font() -> Res<()> {
     Ok(())
 }
 
-/// A line chart of named series of (x, y) points.
+/// A point of a line chart: x, y, and the range drawn around y as an error bar (`lo == hi` for
+/// none).
+type Point = (f64, f64, f64, f64);
+
+/// A line chart of named series of points, with optional logarithmic axes.
 fn line_chart(
     path: &Path,
     title: &str,
     x_desc: &str,
     y_desc: &str,
-    series: &[(&str, Vec<(f64, f64)>)],
-    log_y: bool,
+    series: &[(&str, Vec<Point>)],
+    log_axes: bool,
 ) -> Res<()> {
     let root = BitMapBackend::new(path, (900, 560)).into_drawing_area();
     root.fill(&WHITE)?;
     let all = series.iter().flat_map(|(_, p)| p.iter());
     let max_x = all.clone().map(|p| p.0).fold(1.0, f64::max) * 1.05;
-    let max_y = all.clone().map(|p| p.1).fold(1e-9, f64::max) * 1.15;
-    let min_y = all.map(|p| p.1).filter(|&y| y > 0.0).fold(max_y, f64::min) / 2.0;
+    let min_x = all
+        .clone()
+        .map(|p| p.0)
+        .filter(|&x| x > 0.0)
+        .fold(max_x, f64::min)
+        / 1.3;
+    let max_y = all.clone().map(|p| p.3.max(p.1)).fold(1e-9, f64::max) * 1.15;
+    let min_y = all
+        .map(|p| p.2.min(p.1))
+        .filter(|&y| y > 0.0)
+        .fold(max_y, f64::min)
+        / 2.0;
     let colors = [RED, BLUE, GREEN, MAGENTA];
     let mut builder = ChartBuilder::on(&root);
     builder
@@ -54,14 +68,21 @@ fn line_chart(
                 chart
                     // Wider lines first, so that a series hidden under a later one shows.
                     .draw_series(LineSeries::new(
-                        points.iter().copied(),
+                        points.iter().map(|p| (p.0, p.1)),
                         color.stroke_width(if i == 0 { 6 } else { 2 }),
                     ))?
                     .label(*name)
                     .legend(move |(x, y)| {
                         PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
                     });
-                chart.draw_series(points.iter().map(|&p| Circle::new(p, 4, color.filled())))?;
+                chart.draw_series(
+                    points
+                        .iter()
+                        .map(|p| Circle::new((p.0, p.1), 4, color.filled())),
+                )?;
+                chart.draw_series(points.iter().filter(|p| p.2 < p.3).map(|p| {
+                    ErrorBar::new_vertical(p.0, p.2, p.1, p.3, color.stroke_width(2), 10)
+                }))?;
             }
             chart
                 .configure_series_labels()
@@ -72,8 +93,8 @@ fn line_chart(
                 .draw()?;
         }};
     }
-    if log_y {
-        draw!(builder.build_cartesian_2d(0f64..max_x, (min_y..max_y).log_scale())?);
+    if log_axes {
+        draw!(builder.build_cartesian_2d((min_x..max_x).log_scale(), (min_y..max_y).log_scale())?);
     } else {
         draw!(builder.build_cartesian_2d(0f64..max_x, 0f64..max_y)?);
     }
@@ -145,20 +166,18 @@ fn write_report(run: &Run, out: &Path) -> Res<()> {
     )?;
 
     // 1. RSS and zeroed pages vs pages touched.
-    let start = run.demo.first().ok_or("no DEMO-JSON lines in the log")?;
-    let base_rss = num(start, "committed_kb").unwrap_or(0.0);
-    let mut touched_rss = vec![(0.0, 0.0)];
-    let mut touched_zeroed = vec![(0.0, 0.0)];
+    // The tamalloc mappings' own Rss (smaps): VmRSS also moves with the demo's heap.
+    let mut touched_rss = vec![(0.0, 0.0, 0.0, 0.0)];
+    let mut touched_zeroed = vec![(0.0, 0.0, 0.0, 0.0)];
     for o in &run.demo {
         let Some(step) = o.get("step") else { continue };
         let Some(n) = written_in(step) else {
             continue;
         };
-        touched_rss.push((
-            n,
-            (num(o, "committed_kb").unwrap_or(0.0) - base_rss) / 1024.0,
-        ));
-        touched_zeroed.push((n, num(o, "zeroed_pages").unwrap_or(0.0) * 4.0 / 1024.0));
+        let rss = num(o, "tamalloc_rss_kb").ok_or("DEMO-JSON without tamalloc_rss_kb")? / 1024.0;
+        touched_rss.push((n, rss, rss, rss));
+        let zeroed = num(o, "zeroed_pages").unwrap_or(0.0) * 4.0 / 1024.0;
+        touched_zeroed.push((n, zeroed, zeroed, zeroed));
     }
     let eager = run
         .demo
@@ -167,14 +186,17 @@ fn write_report(run: &Run, out: &Path) -> Res<()> {
         .unwrap_or(0.0)
         / 1024.0;
     let max_touched = touched_rss.last().map_or(0.0, |p| p.0);
-    let eager_line = vec![(0.0, eager), (max_touched, eager)];
+    let eager_line = vec![
+        (0.0, eager, eager, eager),
+        (max_touched, eager, eager, eager),
+    ];
     line_chart(
         &out.join("rss_vs_pages_touched.png"),
         "Committed memory vs pages written (256 MiB reserved)",
         "pages written",
         "MiB",
         &[
-            ("tamalloc: RSS growth", touched_rss.clone()),
+            ("tamalloc: Rss of the mapping (smaps)", touched_rss.clone()),
             ("tamalloc: zero-filled pages (as MiB)", touched_zeroed),
             ("mmap + memset (eager): RSS growth", eager_line),
         ],
@@ -182,48 +204,88 @@ fn write_report(run: &Run, out: &Path) -> Res<()> {
     )?;
     writeln!(md, "## Lazy commit: RSS follows the pages written\n")?;
     writeln!(md, "![RSS vs pages written](rss_vs_pages_touched.png)\n")?;
-    writeln!(md, "| pages written | tamalloc RSS growth (MiB) | eager mmap+memset RSS growth (MiB) |\n|---|---|---|")?;
-    for (n, rss) in &touched_rss {
+    writeln!(md, "| pages written | tamalloc mapping Rss (MiB, smaps) | eager mmap+memset RSS growth (MiB) |\n|---|---|---|")?;
+    for (n, rss, _, _) in &touched_rss {
         writeln!(md, "| {n:.0} | {rss:.2} | {eager:.2} |")?;
     }
 
-    // 2. Stats latency vs number of processes.
+    // 2. Stats latency vs number of processes, with the spread of the rounds.
     let mut series = Vec::new();
     writeln!(md, "\n## Statistics: one syscall vs a /proc scan\n\n![stats latency](stats_vs_processes.png)\n")?;
     writeln!(
         md,
-        "| benchmark | processes | syscall (ms) | /proc (ms) | speed-up |\n|---|---|---|---|---|"
+        "Listing: the syscall vs reading status, oom_score and oom_score_adj of every process. \
+         Global: the syscall vs summing /proc/PID/statm. Median (min-max) of the rounds.\n\n\
+         | benchmark | processes | syscall (ms) | /proc (ms) | speed-up (range) | syscall µs per process |\n\
+         |---|---|---|---|---|---|"
     )?;
-    for (prefix, label) in [("all-process", "all-process"), ("global", "global")] {
-        let rows: Vec<(f64, f64, f64)> = bench_rows(run, prefix)
+    for (prefix, label) in [("all-process", "listing"), ("global", "global")] {
+        let rows: Vec<(f64, Point, Point, f64, f64)> = bench_rows(run, prefix)
             .filter_map(|o| {
+                let n = processes_in(o.get("name")?)? as f64;
+                let ms = |k: &str| Some(num(o, k)? / 1e6);
                 Some((
-                    processes_in(o.get("name")?)? as f64,
-                    num(o, "candidate_ns")? / 1e6,
-                    num(o, "baseline_ns")? / 1e6,
+                    n,
+                    (
+                        n,
+                        ms("candidate_ns")?,
+                        ms("candidate_min_ns")?,
+                        ms("candidate_max_ns")?,
+                    ),
+                    (
+                        n,
+                        ms("baseline_ns")?,
+                        ms("baseline_min_ns")?,
+                        ms("baseline_max_ns")?,
+                    ),
+                    1.0 / num(o, "ratio_max")?,
+                    1.0 / num(o, "ratio_min")?,
                 ))
             })
             .collect();
-        for &(n, c, b) in &rows {
-            writeln!(md, "| {label} | {n:.0} | {c:.2} | {b:.1} | {:.1}x |", b / c)?;
+        for (n, c, b, lo, hi) in &rows {
+            writeln!(
+                md,
+                "| {label} | {n:.0} | {:.2} ({:.2}-{:.2}) | {:.1} ({:.1}-{:.1}) | {:.1}x ({lo:.1}-{hi:.1}) | {:.1} |",
+                c.1,
+                c.2,
+                c.3,
+                b.1,
+                b.2,
+                b.3,
+                b.1 / c.1,
+                c.1 * 1000.0 / n
+            )?;
         }
         series.push((
             format!("{label}: syscall"),
-            rows.iter().map(|r| (r.0, r.1)).collect::<Vec<_>>(),
+            rows.iter().map(|r| r.1).collect::<Vec<_>>(),
         ));
         series.push((
             format!("{label}: /proc scan"),
-            rows.iter().map(|r| (r.0, r.2)).collect(),
+            rows.iter().map(|r| r.2).collect(),
         ));
     }
-    let named: Vec<(&str, Vec<(f64, f64)>)> = series
+    if let Some(o) = bench_rows(run, "one process's stats").next() {
+        writeln!(
+            md,
+            "\n{}: {:.1} µs vs {:.1} µs per call, ratio {} ({}-{}).",
+            o["name"],
+            num(o, "candidate_ns").unwrap_or(0.0) / 1000.0,
+            num(o, "baseline_ns").unwrap_or(0.0) / 1000.0,
+            o["ratio"],
+            o["ratio_min"],
+            o["ratio_max"]
+        )?;
+    }
+    let named: Vec<(&str, Vec<Point>)> = series
         .iter()
         .map(|(n, p)| (n.as_str(), p.clone()))
         .collect();
     line_chart(
         &out.join("stats_vs_processes.png"),
-        "Memory statistics of every process: latency",
-        "processes",
+        "Memory statistics of every process: latency (min-max bars)",
+        "processes (log scale)",
         "ms (log scale)",
         &named,
         true,
@@ -264,7 +326,8 @@ fn write_report(run: &Run, out: &Path) -> Res<()> {
     }
     writeln!(
         md,
-        "\nMedians of alternating rounds; ratio = tamalloc / mmap. Raw lines: see the console log."
+        "\nMedians of alternating rounds after a discarded warm-up; ratio = tamalloc / mmap. Raw \
+         lines, with each row's min, max and per-round ratio range: see the console log."
     )?;
     std::fs::write(out.join("REPORT.md"), md)?;
     Ok(())

@@ -138,8 +138,8 @@ impl Narrator {
             self.json_line.clear();
             let _ = write!(
                 self.json_line,
-                "DEMO-JSON {{\"step\":{:?},\"vm_size_kb\":{},\"vm_rss_kb\":{},\"committed_kb\":{},\"tamalloc_kb\":{},\"zeroed_pages\":{}}}",
-                step, now.vm_size_kb, now.vm_rss_kb, now.committed_kb, now.tamalloc_kb, now.zeroed_pages
+                "DEMO-JSON {{\"step\":{:?},\"vm_size_kb\":{},\"vm_rss_kb\":{},\"committed_kb\":{},\"tamalloc_kb\":{},\"tamalloc_rss_kb\":{},\"zeroed_pages\":{}}}",
+                step, now.vm_size_kb, now.vm_rss_kb, now.committed_kb, now.tamalloc_kb, now.tamalloc_rss_kb, now.zeroed_pages
             );
             println!("{}", self.json_line);
         }
