@@ -3,24 +3,24 @@
 //! `zamora_mem_stats_process` and `zamora_mem_stats_global`: reserved and committed memory and
 //! OOM scores, for one process or every process of the caller's pid namespace.
 //!
-//! Cost and locking: processes are found under `rcu_read_lock`, a batch at a time, and only a
-//! reference to each task is taken there. Then each process is read under its task lock, once:
-//! the address space's counters (`total_vm`, RSS, the tamalloc size and zero-fill count, all kept
-//! by mm as the address space changes), the command name and the OOM badness. No lock of another
-//! process's address space is taken and no VMA is walked, so the cost of a process does not
-//! depend on its mappings, and a process that holds its mmap lock does not stall the call. The
-//! task lock is a spinlock: nothing sleeps under it. Allocation and `copy_to_user` happen outside
-//! every lock, the copy last.
+//! Cost and locking: processes are walked under `rcu_read_lock`, 64 per read-side critical
+//! section, and each is read there under its task lock, once: the address space's counters
+//! (`total_vm`, RSS, the tamalloc size and zero-fill count, all kept by mm as the address space
+//! changes), the command name and the OOM badness, as the OOM killer reads them while it walks
+//! the tasks. No lock of another process's address space is taken, no VMA is walked and no task
+//! reference is taken, so the cost of a process does not depend on its mappings, and a process
+//! that holds its mmap lock does not stall the call. Nothing sleeps under RCU: the output buffer
+//! gets room for a batch before each critical section, and `copy_to_user` comes last, outside
+//! every lock.
 
 use kernel::{
-    alloc::{flags::*, KVVec, KVec},
+    alloc::{flags::*, KVVec},
     mm::{oom, MmWithUser},
     page::PAGE_SIZE,
     pid_namespace::{Pid, PidNamespace, PtraceMode},
     prelude::*,
     sync::rcu,
     task::Task,
-    types::ARef,
     uaccess::{UserPtr, UserSlice},
     usac::{
         zamora_global_mem_stats, zamora_proc_mem_stats, ZAMORA_PROC_KTHREAD, ZAMORA_PROC_NO_MM,
@@ -87,6 +87,16 @@ impl Usage {
     }
 }
 
+/// The sums of `zamora_mem_stats_global`, in pages.
+#[derive(Default)]
+struct Sum {
+    processes: u64,
+    reserved: u64,
+    committed: u64,
+    tamalloc: u64,
+    lazy_zeroed: u64,
+}
+
 /// `/proc/PID/oom_score` from the OOM badness, scaled as `proc_oom_score()` does.
 fn oom_score(badness: Option<i64>, total_pages: usize) -> i32 {
     match badness {
@@ -142,43 +152,39 @@ fn process_entry(pid: Pid, task: &Task, total_pages: usize) -> zamora_proc_mem_s
     entry
 }
 
-/// Calls `f` for every process of `ns` that `visibility` allows, in ascending pid order, with a
-/// reference to its task and outside any lock. Processes that appear or exit meanwhile are listed
-/// or not, but never twice, and never out of order. Returns the number of processes.
-fn for_each_process(
+/// Calls `f` for every process of `ns` that `visibility` allows, in ascending pid order, under
+/// the RCU read lock, `BATCH` processes per read-side critical section: `f` must not sleep.
+/// `prepare` runs before each batch, outside RCU, where it may allocate; both get `state`.
+/// Processes that appear or exit meanwhile are listed or not, but never twice, and never out of
+/// order. Returns the number of processes.
+fn for_each_process<S>(
     ns: &PidNamespace,
     visibility: Visibility,
-    mut f: impl FnMut(Pid, &Task) -> Result,
+    state: &mut S,
+    mut prepare: impl FnMut(&mut S) -> Result,
+    mut f: impl FnMut(&mut S, Pid, &Task) -> Result,
 ) -> Result<usize> {
-    // One allocation per call, made before entering RCU, so that collecting never allocates.
-    let mut batch = KVec::<Option<(Pid, ARef<Task>)>>::from_elem(None, BATCH, GFP_KERNEL)?;
     let mut next: Pid = 1;
     let mut total = 0;
     loop {
-        let mut found = 0;
-        {
-            let rcu = rcu::read_lock();
-            for slot in batch.iter_mut() {
-                let Some((pid, task)) = ns.next_process(next, &rcu) else {
-                    break;
-                };
-                // The slot is empty: the assignment drops nothing.
-                *slot = Some((pid, ARef::from(task)));
-                next = pid + 1;
-                found += 1;
-            }
-        }
-        if found == 0 {
-            return Ok(total);
-        }
-        // The task references are dropped (`put_task_struct`) here, outside RCU too.
-        for (pid, task) in batch.iter_mut().take(found).filter_map(Option::take) {
-            if visibility.allows(&task) {
+        prepare(state)?;
+        let rcu = rcu::read_lock();
+        for _ in 0..BATCH {
+            let Some((pid, task)) = ns.next_process(next, &rcu) else {
+                return Ok(total);
+            };
+            next = pid + 1;
+            if visibility.allows(task) {
                 total += 1;
-                f(pid, &task)?;
+                f(state, pid, task)?;
             }
         }
     }
+}
+
+/// Makes room in `entries` for the next batch, up to `count` entries in all.
+fn make_room(entries: &mut KVVec<zamora_proc_mem_stats>, count: usize) -> Result {
+    Ok(entries.reserve(BATCH.min(count - entries.len()), GFP_KERNEL)?)
 }
 
 /// `zamora_mem_stats_process(pid, buf, count, flags)`.
@@ -200,26 +206,33 @@ pub(crate) fn mem_stats_process(
         GFP_KERNEL,
     )?;
 
+    // Entries are added under RCU, so room for a batch is made before each one: `push` then
+    // never allocates.
     let found = if pid > 0 {
-        let (tgid, task) = {
-            let rcu = rcu::read_lock();
-            let (tgid, task) = ns.find_process(pid, &rcu).ok_or(ESRCH)?;
-            (tgid, ARef::from(task))
-        };
-        if !visibility.allows(&task) {
+        make_room(&mut entries, count)?;
+        let rcu = rcu::read_lock();
+        let (tgid, task) = ns.find_process(pid, &rcu).ok_or(ESRCH)?;
+        if !visibility.allows(task) {
             return Err(EPERM);
         }
         if count > 0 {
-            entries.push(process_entry(tgid, &task, total_pages), GFP_KERNEL)?;
+            entries.push(process_entry(tgid, task, total_pages), GFP_NOWAIT)?;
         }
         1
     } else {
-        for_each_process(&ns, visibility, |pid, task| {
-            if entries.len() < count {
-                entries.push(process_entry(pid, task, total_pages), GFP_KERNEL)?;
-            }
-            Ok(())
-        })?
+        for_each_process(
+            &ns,
+            visibility,
+            &mut entries,
+            |entries| make_room(entries, count),
+            |entries, pid, task| {
+                if entries.len() < count {
+                    // Within the room made before the batch: this does not allocate.
+                    entries.push(process_entry(pid, task, total_pages), GFP_NOWAIT)?;
+                }
+                Ok(())
+            },
+        )?
     };
 
     let mut out = UserSlice::new(
@@ -240,19 +253,24 @@ pub(crate) fn mem_stats_global(out: UserPtr, flags: u32, visibility: Visibility)
         return Err(EINVAL);
     }
     let ns = PidNamespace::current().ok_or(ESRCH)?;
-    let mut sum = Usage::default();
-    let mut nr_processes = 0u64;
-    for_each_process(&ns, visibility, |_, task| {
-        let usage = Usage::of_task(task);
-        if usage.has_mm {
-            nr_processes += 1;
-            sum.reserved += usage.reserved;
-            sum.committed += usage.committed;
-            sum.tamalloc += usage.tamalloc;
-            sum.lazy_zeroed += usage.lazy_zeroed;
-        }
-        Ok(())
-    })?;
+    let mut sum = Sum::default();
+    for_each_process(
+        &ns,
+        visibility,
+        &mut sum,
+        |_| Ok(()),
+        |sum, _, task| {
+            let usage = Usage::of_task(task);
+            if usage.has_mm {
+                sum.processes += 1;
+                sum.reserved += usage.reserved;
+                sum.committed += usage.committed;
+                sum.tamalloc += usage.tamalloc;
+                sum.lazy_zeroed += usage.lazy_zeroed;
+            }
+            Ok(())
+        },
+    )?;
     let reserved_kb = sum.reserved * KB_PER_PAGE;
     let committed_kb = sum.committed * KB_PER_PAGE;
     let stats = zamora_global_mem_stats {
@@ -260,7 +278,7 @@ pub(crate) fn mem_stats_global(out: UserPtr, flags: u32, visibility: Visibility)
         committed_kb,
         reserved_mb: reserved_kb / 1024,
         committed_mb: committed_kb / 1024,
-        nr_processes,
+        nr_processes: sum.processes,
         tamalloc_kb: sum.tamalloc * KB_PER_PAGE,
         lazy_zeroed_pages: sum.lazy_zeroed,
         totalram_kb: oom::totalram_pages() as u64 * KB_PER_PAGE,
