@@ -75,7 +75,20 @@
  *
  * Every field is one that /proc/PID/status, /proc/PID/oom_score and
  * /proc/PID/oom_score_adj show to any user on a default procfs mount, so
- * any caller may read every process of its pid namespace.
+ * any caller may read every process of its pid namespace. For systems that
+ * mount /proc with hidepid, the boot parameter usac_mem.restrict_stats=1 (or
+ * /sys/module/usac_mem/parameters/restrict_stats at run time; default off)
+ * limits both statistics calls to the processes the caller may read with
+ * ptrace_may_access(PTRACE_MODE_READ_FSCREDS): pid > 0 naming another one
+ * fails with EPERM, and pid == 0 listings and the global sums leave the
+ * others out (the count returned is of the visible processes).
+ *
+ * Each process costs the same whatever its mappings: the values are counters
+ * that mm keeps, read under the task lock; no lock of the process's address
+ * space is taken.
+ *
+ * Errors: EINVAL (pid < 0 or flags not 0), ESRCH (no such process), EPERM
+ * (restricted, see above), EFAULT (buf), ENOMEM.
  */
 struct zamora_proc_mem_stats {
 	__s32 pid;			/* thread-group id in the caller's pid namespace */
@@ -86,11 +99,12 @@ struct zamora_proc_mem_stats {
 	__s32 oom_score;		/* = /proc/<pid>/oom_score */
 	__s32 oom_score_adj;		/* = /proc/<pid>/oom_score_adj */
 	__u32 __pad;			/* zero */
-	__u64 tamalloc_kb;		/* size of the process's live tamalloc mappings */
+	__u64 tamalloc_kb;		/* size of the live tamalloc mappings, = VmTamalloc */
 	/*
 	 * Pages committed and zero-filled through the tamalloc first-write
 	 * path since the address space was created: an event count that
-	 * never drops (not on MADV_DONTNEED, not on munmap).
+	 * never drops (not on MADV_DONTNEED, not on munmap);
+	 * = TamallocZeroedPages in /proc/PID/status.
 	 */
 	__u64 lazy_zeroed_pages;
 	char  comm[16];			/* NUL-terminated */
