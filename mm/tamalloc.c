@@ -108,10 +108,11 @@ void usac_report_usage(struct seq_file *m, struct mm_struct *mm)
 void usac_mm_check_tamalloc_vm(struct mm_struct *mm)
 {
 	struct vm_area_struct *vma;
+	struct vma_iterator vmi;
 	unsigned long pages = 0;
-	VMA_ITERATOR(vmi, mm, 0);
 
 	mmap_assert_locked(mm);
+	vma_iter_init(&vmi, mm, 0);
 	for_each_vma(vmi, vma) {
 		if (unlikely(xa_is_zero(vma)))
 			return;
