@@ -1,7 +1,7 @@
 //! zamora_tamalloc selftest: reserve without committing, zero-fill on first write, no fork
 //! inheritance, precise errnos with nothing left behind, and sanity under many calls and threads.
 
-use ktap::{ensure, ensure_eq, writer::fail, writer::skip, writer::NotPassed, TestResult};
+use ktap::{ensure, ensure_eq, writer::fail, writer::NotPassed, TestResult};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use usac::{mem_stats_process, tamalloc_raw, Tamalloc};
@@ -20,13 +20,11 @@ fn vma_at(addr: usize) -> Result<Vma, NotPassed> {
         .ok_or_else(|| fail(format!("no mapping at {addr:#x}")))
 }
 
-/// This process's `lazy_zeroed_pages`, or a skip on a kernel without the stats syscall.
+/// This process's `lazy_zeroed_pages`.
 fn lazy_zeroed() -> Result<u64, NotPassed> {
-    match mem_stats_process(std::process::id() as i32) {
-        Ok(s) => Ok(s.lazy_zeroed_pages),
-        Err(e) if e.errno() == libc::ENOSYS => Err(skip("zamora_mem_stats_process not available")),
-        Err(e) => Err(fail(format!("zamora_mem_stats_process: {e}"))),
-    }
+    mem_stats_process(std::process::id() as i32)
+        .map(|s| s.lazy_zeroed_pages)
+        .map_err(|e| fail(format!("zamora_mem_stats_process: {e}")))
 }
 
 fn read_byte(base: *const u8, offset: usize) -> u8 {
@@ -88,7 +86,7 @@ fn reserves_without_committing() -> TestResult {
 fn reads_see_zeros_and_commit_nothing() -> TestResult {
     let pages = 256;
     let m = Tamalloc::new(pages * PAGE).map_err(fail)?;
-    let lazy_before = lazy_zeroed().ok();
+    let lazy_before = lazy_zeroed()?;
     ensure!(
         m.as_slice().iter().all(|&b| b == 0),
         "untouched memory is not zero"
@@ -98,9 +96,11 @@ fn reads_see_zeros_and_commit_nothing() -> TestResult {
         0,
         "Rss after reading {pages} pages"
     );
-    if let (Some(before), Ok(after)) = (lazy_before, lazy_zeroed()) {
-        ensure_eq!(after, before, "lazy_zeroed_pages after reads only");
-    }
+    ensure_eq!(
+        lazy_zeroed()?,
+        lazy_before,
+        "lazy_zeroed_pages after reads only"
+    );
     Ok(())
 }
 
@@ -325,9 +325,10 @@ fn ten_thousand_small_tamallocs_leave_no_trace() -> TestResult {
         );
     }
     drop(addrs);
-    ensure!(
-        grown >= 40_000,
-        "VmSize grew only {grown} kB for 10000 pages"
+    ensure_eq!(
+        grown,
+        40_000,
+        "VmSize growth in kB for 10000 one-page tamallocs"
     );
     ensure_eq!(
         status_kb("VmSize")?,
@@ -339,10 +340,18 @@ fn ten_thousand_small_tamallocs_leave_no_trace() -> TestResult {
 
 fn threads_tamalloc_touch_and_munmap_concurrently() -> TestResult {
     let deadline = Instant::now() + Duration::from_secs(3);
+    let lazy_before = lazy_zeroed()?;
+    let tamalloc_kb = || -> Result<u64, NotPassed> {
+        mem_stats_process(std::process::id() as i32)
+            .map(|s| s.tamalloc_kb)
+            .map_err(fail)
+    };
+    let tamalloc_before = tamalloc_kb()?;
+    // Each worker returns its rounds and the pages it wrote (every other page of each mapping).
     let workers: Vec<_> = (0..4u64)
         .map(|t| {
-            std::thread::spawn(move || -> Result<u64, String> {
-                let mut rounds = 0u64;
+            std::thread::spawn(move || -> Result<(u64, u64), String> {
+                let (mut rounds, mut written) = (0u64, 0u64);
                 let mut seed = t * 7919 + 1;
                 while Instant::now() < deadline {
                     seed = seed
@@ -353,6 +362,7 @@ fn threads_tamalloc_touch_and_munmap_concurrently() -> TestResult {
                     let tag = (seed >> 40) as u8 | 1;
                     for p in (0..pages).step_by(2) {
                         m.as_mut_slice()[p * PAGE + p % PAGE] = tag;
+                        written += 1;
                     }
                     for p in 0..pages {
                         let want = if p % 2 == 0 { tag } else { 0 };
@@ -362,19 +372,33 @@ fn threads_tamalloc_touch_and_munmap_concurrently() -> TestResult {
                     }
                     rounds += 1;
                 }
-                Ok(rounds)
+                Ok((rounds, written))
             })
         })
         .collect();
-    let mut total = 0;
+    let (mut rounds, mut written) = (0, 0);
     for w in workers {
-        total += w
+        let (r, p) = w
             .join()
             .map_err(|_| fail("a worker panicked"))?
             .map_err(fail)?;
+        rounds += r;
+        written += p;
     }
-    println!("# 4 threads did {total} tamalloc/touch/munmap rounds in 3 s");
-    ensure!(total > 0, "no rounds");
+    println!(
+        "# 4 threads did {rounds} tamalloc/touch/munmap rounds in 3 s, {written} pages written"
+    );
+    ensure!(rounds >= 4, "only {rounds} rounds");
+    ensure_eq!(
+        lazy_zeroed()? - lazy_before,
+        written,
+        "lazy_zeroed_pages growth vs pages written by the workers"
+    );
+    ensure_eq!(
+        tamalloc_kb()?,
+        tamalloc_before,
+        "tamalloc_kb after every mapping is gone"
+    );
     Ok(())
 }
 
@@ -445,7 +469,7 @@ fn trace_switch_logs_one_line_per_call() -> TestResult {
     let addr = traced?.as_ptr() as usize;
     let log = usac_selftests::dmesg().map_err(fail)?;
     let line = format!("tamalloc: pid {pid} size 12345 flags 0x0 -> {addr:#x}");
-    ensure!(log.contains(&line), "no '{line}' in dmesg");
+    ensure_eq!(log.matches(&line).count(), 1, "lines '{line}' in dmesg");
     ensure!(
         !log.contains(&format!("pid {pid} size 12346")),
         "traced while off"
