@@ -141,7 +141,19 @@ fn listing_matches_proc_for_still_processes() -> TestResult {
             list.iter().any(|e| e.pid == pid),
             "helper {pid} missing from the listing"
         );
+        // The stopped helpers cannot have exited: each must have been compared with /proc.
+        ensure!(
+            list.iter()
+                .find(|e| e.pid == pid)
+                .and_then(compare_with_proc)
+                .is_some(),
+            "helper {pid} was not compared with /proc"
+        );
     }
+    ensure!(
+        compared >= 5,
+        "only {compared} processes compared (init and 4 helpers at least)"
+    );
     let adjs: Vec<i32> = helpers
         .pids()
         .filter_map(|p| list.iter().find(|e| e.pid == p))
@@ -467,6 +479,13 @@ fn listings_while_processes_fork_and_exit() -> TestResult {
             list.windows(2).all(|w| w[0].pid < w[1].pid),
             "listing out of order"
         );
+        let me = std::process::id() as i32;
+        for pid in [1, me, churner] {
+            ensure!(
+                list.iter().any(|e| e.pid == pid),
+                "pid {pid} missing from a listing during the churn"
+            );
+        }
         max_len = max_len.max(list.len());
         mem_stats_global().map_err(fail)?;
         listings += 1;
