@@ -1,5 +1,6 @@
-//! Helpers shared by the selftests: reading /proc and the kernel log.
+//! Helpers shared by the selftests: touching memory, forking, reading /proc and the kernel log.
 
+pub mod memory;
 pub mod process;
 pub mod procfs;
 

@@ -82,6 +82,12 @@ pub fn own_vma_at(addr: usize) -> io::Result<Option<Vma>> {
         .find(|v| v.start <= addr && addr < v.end))
 }
 
+/// The mapping of this process that contains `addr`; an error if there is none.
+pub fn own_vma_containing(addr: usize) -> io::Result<Vma> {
+    own_vma_at(addr)?
+        .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no mapping at {addr:#x}")))
+}
+
 #[cfg(test)]
 mod smaps_tests {
     use super::*;

@@ -7,82 +7,21 @@
 use ktap::{ensure, ensure_eq, writer::fail, writer::NotPassed, TestResult};
 use std::process::ExitCode;
 use std::sync::{Arc, Barrier};
-use usac::{mem_stats_process, tamalloc_raw, Tamalloc};
+use usac::{tamalloc_raw, Tamalloc};
+use usac_selftests::memory::{madvise, own_lazy_zeroed, read_byte, write_byte, Anon};
 use usac_selftests::process::{in_child, Exit};
-use usac_selftests::procfs::{own_vma_at, Vma};
+use usac_selftests::procfs::{own_vma_at, own_vma_containing, Vma};
 
 const PAGE: usize = 4096;
 const HUGE: usize = 2 << 20;
 
 fn vma_at(addr: usize) -> Result<Vma, NotPassed> {
-    own_vma_at(addr)
-        .map_err(fail)?
-        .ok_or_else(|| fail(format!("no mapping at {addr:#x}")))
+    own_vma_containing(addr).map_err(fail)
 }
 
 /// This process's `lazy_zeroed_pages`.
 fn lazy_zeroed() -> Result<u64, String> {
-    mem_stats_process(std::process::id() as i32)
-        .map(|s| s.lazy_zeroed_pages)
-        .map_err(|e| format!("zamora_mem_stats_process: {e}"))
-}
-
-fn read_byte(addr: usize) -> u8 {
-    // SAFETY: callers pass addresses inside a live mapping of theirs.
-    unsafe { std::ptr::read_volatile(addr as *const u8) }
-}
-
-fn write_byte(addr: usize, value: u8) {
-    // SAFETY: callers pass addresses inside a live writable mapping of theirs.
-    unsafe { std::ptr::write_volatile(addr as *mut u8, value) }
-}
-
-/// `madvise(addr, len, advice)`, with the errno on failure.
-fn madvise(addr: usize, len: usize, advice: libc::c_int) -> Result<(), i32> {
-    // SAFETY: madvise only inspects the range; callers pass their own mappings.
-    if unsafe { libc::madvise(addr as *mut libc::c_void, len, advice) } == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
-    }
-}
-
-/// An anonymous private mapping that is not tamalloc memory, unmapped on drop.
-struct Anon {
-    addr: usize,
-    len: usize,
-}
-
-impl Anon {
-    fn new(len: usize) -> Result<Self, NotPassed> {
-        // SAFETY: a fresh anonymous mapping at an address of the kernel's choosing.
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            )
-        };
-        ensure!(
-            p != libc::MAP_FAILED,
-            "mmap: {}",
-            std::io::Error::last_os_error()
-        );
-        Ok(Anon {
-            addr: p as usize,
-            len,
-        })
-    }
-}
-
-impl Drop for Anon {
-    fn drop(&mut self) {
-        // SAFETY: our own mapping, not borrowed past `self`.
-        unsafe { libc::munmap(self.addr as *mut libc::c_void, self.len) };
-    }
+    own_lazy_zeroed().map_err(|e| format!("zamora_mem_stats_process: {e}"))
 }
 
 /// A sysfs/procfs setting changed for the length of a test, restored on drop.
@@ -148,7 +87,7 @@ fn madv_dofork_is_refused_and_fork_never_inherits() -> TestResult {
         "mapping changed: {vma:?}"
     );
     // The same advice works on ordinary memory: the refusal is tamalloc's.
-    let anon = Anon::new(4 * PAGE)?;
+    let anon = Anon::new(4 * PAGE).map_err(fail)?;
     ensure_eq!(
         madvise(anon.addr, anon.len, libc::MADV_DONTFORK),
         Ok(()),
@@ -180,7 +119,7 @@ fn thp_is_never_used_and_every_page_goes_through_the_shim() -> TestResult {
     let pages = (len / PAGE) as u64;
 
     // Control: with these settings ordinary memory does get huge pages.
-    let anon = Anon::new(len)?;
+    let anon = Anon::new(len).map_err(fail)?;
     ensure_eq!(
         madvise(anon.addr, len, libc::MADV_HUGEPAGE),
         Ok(()),
@@ -434,7 +373,7 @@ fn userfaultfd_cannot_take_a_tamalloc_range() -> TestResult {
             vma.flags
         );
         // Control: the same registration works on ordinary memory.
-        let anon = Anon::new(pages * PAGE)?;
+        let anon = Anon::new(pages * PAGE).map_err(fail)?;
         ensure_eq!(
             uffd_register(fd, anon.addr, anon.len, UFFDIO_REGISTER_MODE_MISSING),
             Ok(()),
@@ -510,7 +449,7 @@ fn first_writes_see_zeros_in_recycled_dirty_memory() -> TestResult {
     // freed pages, so a page that the shim (or, with init_on_alloc=1, the allocator) failed to
     // zero would show the pattern.
     let len = 128 << 20;
-    let dirty = Anon::new(len)?;
+    let dirty = Anon::new(len).map_err(fail)?;
     // SAFETY: the whole mapping is ours and writable.
     unsafe { std::ptr::write_bytes(dirty.addr as *mut u8, 0xa5, len) };
     drop(dirty);

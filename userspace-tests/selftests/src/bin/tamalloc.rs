@@ -5,8 +5,9 @@ use ktap::{ensure, ensure_eq, writer::fail, writer::NotPassed, TestResult};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use usac::{mem_stats_process, tamalloc_raw, Tamalloc};
+use usac_selftests::memory::{self, own_lazy_zeroed};
 use usac_selftests::process::{in_child, Exit};
-use usac_selftests::procfs::{own_smaps, own_vma_at, status_field, Vma};
+use usac_selftests::procfs::{own_smaps, own_vma_containing, status_field, Vma};
 
 const PAGE: usize = 4096;
 
@@ -15,26 +16,20 @@ fn status_kb(field: &str) -> Result<u64, NotPassed> {
 }
 
 fn vma_at(addr: usize) -> Result<Vma, NotPassed> {
-    own_vma_at(addr)
-        .map_err(fail)?
-        .ok_or_else(|| fail(format!("no mapping at {addr:#x}")))
+    own_vma_containing(addr).map_err(fail)
 }
 
 /// This process's `lazy_zeroed_pages`.
 fn lazy_zeroed() -> Result<u64, NotPassed> {
-    mem_stats_process(std::process::id() as i32)
-        .map(|s| s.lazy_zeroed_pages)
-        .map_err(|e| fail(format!("zamora_mem_stats_process: {e}")))
+    own_lazy_zeroed().map_err(|e| fail(format!("zamora_mem_stats_process: {e}")))
 }
 
 fn read_byte(base: *const u8, offset: usize) -> u8 {
-    // SAFETY: callers pass offsets inside a live mapping of theirs.
-    unsafe { std::ptr::read_volatile(base.add(offset)) }
+    memory::read_byte(base as usize + offset)
 }
 
 fn write_byte(base: *mut u8, offset: usize, value: u8) {
-    // SAFETY: callers pass offsets inside a live writable mapping of theirs.
-    unsafe { std::ptr::write_volatile(base.add(offset), value) }
+    memory::write_byte(base as usize + offset, value)
 }
 
 fn returns_page_aligned_tamalloc_vmas() -> TestResult {
