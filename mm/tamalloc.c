@@ -35,10 +35,12 @@ static_assert(VM_TAMALLOC != 0 && !(VM_TAMALLOC & (VM_TAMALLOC - 1)));
 
 /*
  * Whether the page allocator has already zeroed a folio allocated without
- * __GFP_ZERO: with init_on_alloc=1, post_alloc_hook() initialises every
- * allocation (or init_on_free=1 did when the pages were freed). Caches that
- * alias need clear_user_highpage() at the user address anyway. This is the
- * test that later kernels call user_alloc_needs_zeroing(), inverted.
+ * __GFP_ZERO: with init_on_alloc=1 every page it hands out is zero, cleared
+ * by post_alloc_hook() or, when init_on_free=1 is also set, when it was
+ * freed. (init_on_free=1 alone is not relied on, as later kernels do not.)
+ * Caches that alias need clear_user_highpage() at the user address anyway.
+ * This is the test that later kernels call user_alloc_needs_zeroing(),
+ * inverted.
  */
 static bool usac_allocator_zeroed(void)
 {

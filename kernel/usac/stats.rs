@@ -212,8 +212,9 @@ pub(crate) fn mem_stats_process(
         make_room(&mut entries, count)?;
         let rcu = rcu::read_lock();
         let (tgid, task) = ns.find_process(pid, &rcu).ok_or(ESRCH)?;
+        // Hidden as if it did not exist, as /proc mounted with hidepid=invisible does.
         if !visibility.allows(task) {
-            return Err(EPERM);
+            return Err(ESRCH);
         }
         if count > 0 {
             entries.push(process_entry(tgid, task, total_pages), GFP_NOWAIT)?;

@@ -121,7 +121,8 @@ pub struct CurrentMm {
 impl CurrentMm {
     /// Runs `f` with the address space of the calling thread, without taking a reference: the
     /// thread holds one for as long as it runs, and only the thread itself can change its `mm`.
-    /// Returns `None` in a kernel thread, which has no address space.
+    /// Returns `None` in a kernel thread: it has no address space of its own, and one it borrows
+    /// with `kthread_use_mm()` is only `mmgrab`bed, so its users may already be gone.
     ///
     /// # Examples
     ///
@@ -133,9 +134,16 @@ impl CurrentMm {
     /// ```
     #[inline]
     pub fn with<R>(f: impl FnOnce(&CurrentMm) -> R) -> Option<R> {
-        // SAFETY: `current` is the running thread; reading its own `mm` needs no lock.
-        let mm = unsafe { addr_of!((*bindings::get_current()).mm).read() };
-        if mm.is_null() {
+        // SAFETY: `current` is the running thread, valid while it runs. Its `PF_KTHREAD` never
+        // changes, and only the thread itself changes its `mm`, so both reads need no lock.
+        let (flags, mm) = unsafe {
+            let current = bindings::get_current();
+            (
+                addr_of!((*current).flags).read_volatile(),
+                addr_of!((*current).mm).read(),
+            )
+        };
+        if flags & bindings::PF_KTHREAD != 0 || mm.is_null() {
             return None;
         }
         // SAFETY: the calling thread holds an `mm_users` reference on its own mm until it exits

@@ -49,6 +49,9 @@
  *  - The mapping is never inherited by fork(): madvise(MADV_DOFORK) fails
  *    with EINVAL on it and leaves it unchanged.
  *
+ * As for shadow stacks, UFFDIO_REGISTER and UFFDIO_UNREGISTER fail with
+ * EINVAL on a range that includes a tamalloc mapping.
+ *
  * Errors: EINVAL (size 0 or flags not 0), ENOMEM (no room in the address
  * space, RLIMIT_AS, overcommit), EAGAIN (locked beyond RLIMIT_MEMLOCK),
  * EINTR (fatal signal while waiting for the mmap lock), or what a security
@@ -79,16 +82,17 @@
  * mount /proc with hidepid, the boot parameter usac_mem.restrict_stats=1 (or
  * /sys/module/usac_mem/parameters/restrict_stats at run time; default off)
  * limits both statistics calls to the processes the caller may read with
- * ptrace_may_access(PTRACE_MODE_READ_FSCREDS): pid > 0 naming another one
- * fails with EPERM, and pid == 0 listings and the global sums leave the
- * others out (the count returned is of the visible processes).
+ * ptrace_may_access(PTRACE_MODE_READ_FSCREDS). The others are hidden as if
+ * they did not exist, as /proc mounted with hidepid=invisible hides them:
+ * pid > 0 naming one fails with ESRCH, and pid == 0 listings and the global
+ * sums leave them out (the count returned is of the visible processes).
  *
  * Each process costs the same whatever its mappings: the values are counters
  * that mm keeps, read under the task lock; no lock of the process's address
  * space is taken.
  *
- * Errors: EINVAL (pid < 0 or flags not 0), ESRCH (no such process), EPERM
- * (restricted, see above), EFAULT (buf), ENOMEM.
+ * Errors: EINVAL (pid < 0 or flags not 0), ESRCH (no such process, or one
+ * hidden by restrict_stats), EFAULT (buf), ENOMEM.
  */
 struct zamora_proc_mem_stats {
 	__s32 pid;			/* thread-group id in the caller's pid namespace */

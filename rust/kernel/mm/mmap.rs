@@ -137,7 +137,8 @@ impl core::ops::BitOr for AnonVmFlags {
 /// for `mmap`.
 ///
 /// `flags` must include [`map::ANONYMOUS`] and one of [`map::PRIVATE`]/[`map::SHARED`]; only
-/// the `prot` and `map` bits of this module are accepted, anything else is `EINVAL`.
+/// the `prot` and `map` bits of this module are accepted, anything else is `EINVAL`, and so is
+/// [`AnonVmFlags::TAMALLOC`] on a shared mapping (shmem pages never reach the tamalloc shim).
 ///
 /// # Errors
 ///
@@ -159,6 +160,11 @@ impl core::ops::BitOr for AnonVmFlags {
 /// assert_eq!(vm_mmap_anonymous(4096, rw | exec, private, none), Err(EINVAL));
 /// assert_eq!(vm_mmap_anonymous(4096, rw, map::PRIVATE, none), Err(EINVAL));
 /// assert_eq!(vm_mmap_anonymous(4096, rw, private | populate, none), Err(EINVAL));
+/// if cfg!(CONFIG_USAC_MEM) {
+///     // Shared anonymous memory is shmem, which the tamalloc shim never sees.
+///     let shared = map::SHARED | map::ANONYMOUS;
+///     assert_eq!(vm_mmap_anonymous(4096, rw, shared, AnonVmFlags::TAMALLOC), Err(EINVAL));
+/// }
 /// // A kernel thread (KUnit runs doctests in one) has no address space to map into.
 /// assert_eq!(vm_mmap_anonymous(4096, rw, private, AnonVmFlags::TAMALLOC), Err(ENOMEM));
 /// ```
@@ -169,6 +175,10 @@ pub fn vm_mmap_anonymous(
     vm_flags: AnonVmFlags,
 ) -> Result<usize> {
     if prot & !PROT_ALLOWED != 0 || flags & !MAP_ALLOWED != 0 || flags & map::ANONYMOUS == 0 {
+        return Err(EINVAL);
+    }
+    let tamalloc = AnonVmFlags::TAMALLOC.bits();
+    if tamalloc != 0 && vm_flags.bits() & tamalloc != 0 && flags & map::PRIVATE == 0 {
         return Err(EINVAL);
     }
     CurrentMm::with(|mm| mmap_locked(mm, len, prot, flags, vm_flags)).unwrap_or(Err(ENOMEM))

@@ -28,7 +28,8 @@ pub fn totalram_pages() -> usize {
 /// task it never kills: a kernel thread, init, one with `oom_score_adj` -1000, or one without
 /// an address space (`LONG_MIN` in C).
 ///
-/// Takes the task lock of a thread of the process: do not call it in atomic context.
+/// Takes the task lock of a thread of the process (a spinlock): do not call it with that lock
+/// held.
 #[inline]
 pub fn badness(task: &Task, total_pages: usize) -> Option<i64> {
     // SAFETY: `task` is a valid task (it is a reference).
