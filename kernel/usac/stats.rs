@@ -87,16 +87,6 @@ impl Usage {
     }
 }
 
-/// The sums of `zamora_mem_stats_global`, in pages.
-#[derive(Default)]
-struct Sum {
-    processes: u64,
-    reserved: u64,
-    committed: u64,
-    tamalloc: u64,
-    lazy_zeroed: u64,
-}
-
 /// `/proc/PID/oom_score` from the OOM badness, scaled as `proc_oom_score()` does.
 fn oom_score(badness: Option<i64>, total_pages: usize) -> i32 {
     match badness {
@@ -110,14 +100,11 @@ fn oom_score(badness: Option<i64>, total_pages: usize) -> i32 {
 fn process_entry(pid: Pid, task: &Task, total_pages: usize) -> zamora_proc_mem_stats {
     let (usage, comm, badness) = {
         let locked = task.lock();
-        match locked.mm() {
-            Some(mm) => (
-                Usage::of(mm),
-                locked.comm(),
-                locked.oom_badness(total_pages),
-            ),
-            None => (Usage::default(), locked.comm(), None),
-        }
+        let (usage, badness) = match locked.mm() {
+            Some(mm) => (Usage::of(mm), locked.oom_badness(total_pages)),
+            None => (Usage::default(), None),
+        };
+        (usage, locked.comm(), badness)
     };
     // A process whose leader has exited while other threads run: its leader has no address space,
     // as /proc/PID/status shows, but `oom_badness()` scores one of the other threads. Only then
@@ -254,16 +241,17 @@ pub(crate) fn mem_stats_global(out: UserPtr, flags: u32, visibility: Visibility)
         return Err(EINVAL);
     }
     let ns = PidNamespace::current().ok_or(ESRCH)?;
-    let mut sum = Sum::default();
+    // The processes with an address space, and the sum of their usage.
+    let mut totals = (0u64, Usage::default());
     for_each_process(
         &ns,
         visibility,
-        &mut sum,
+        &mut totals,
         |_| Ok(()),
-        |sum, _, task| {
+        |(processes, sum), _, task| {
             let usage = Usage::of_task(task);
             if usage.has_mm {
-                sum.processes += 1;
+                *processes += 1;
                 sum.reserved += usage.reserved;
                 sum.committed += usage.committed;
                 sum.tamalloc += usage.tamalloc;
@@ -272,6 +260,7 @@ pub(crate) fn mem_stats_global(out: UserPtr, flags: u32, visibility: Visibility)
             Ok(())
         },
     )?;
+    let (nr_processes, sum) = totals;
     let reserved_kb = sum.reserved * KB_PER_PAGE;
     let committed_kb = sum.committed * KB_PER_PAGE;
     let stats = zamora_global_mem_stats {
@@ -279,7 +268,7 @@ pub(crate) fn mem_stats_global(out: UserPtr, flags: u32, visibility: Visibility)
         committed_kb,
         reserved_mb: reserved_kb / 1024,
         committed_mb: committed_kb / 1024,
-        nr_processes: sum.processes,
+        nr_processes,
         tamalloc_kb: sum.tamalloc * KB_PER_PAGE,
         lazy_zeroed_pages: sum.lazy_zeroed,
         totalram_kb: oom::totalram_pages() as u64 * KB_PER_PAGE,

@@ -26,16 +26,6 @@ bool rust_helper_mmget_not_zero(struct mm_struct *mm)
 	return mmget_not_zero(mm);
 }
 
-int rust_helper_mmap_read_lock_killable(struct mm_struct *mm)
-{
-	return mmap_read_lock_killable(mm);
-}
-
-void rust_helper_mmap_read_unlock(struct mm_struct *mm)
-{
-	mmap_read_unlock(mm);
-}
-
 int rust_helper_mmap_write_lock_killable(struct mm_struct *mm)
 {
 	return mmap_write_lock_killable(mm);

@@ -74,15 +74,6 @@ const _: () = assert!(
     "bindgen's offset of mm_struct.usac_tamalloc_vm is not C's",
 );
 
-assert_c_layout!(vm_area_struct {
-    size: LAYOUT_VM_AREA_STRUCT_SIZE,
-    align: LAYOUT_VM_AREA_STRUCT_ALIGN,
-    __bindgen_anon_1.__bindgen_anon_1.vm_start => LAYOUT_VM_AREA_STRUCT_VM_START,
-    __bindgen_anon_1.__bindgen_anon_1.vm_end => LAYOUT_VM_AREA_STRUCT_VM_END,
-    vm_mm => LAYOUT_VM_AREA_STRUCT_VM_MM,
-    __bindgen_anon_2.vm_flags => LAYOUT_VM_AREA_STRUCT_VM_FLAGS,
-});
-
 assert_c_layout!(pid_namespace {
     size: LAYOUT_PID_NAMESPACE_SIZE,
     align: LAYOUT_PID_NAMESPACE_ALIGN,

@@ -5,8 +5,8 @@
 //! A process's address space is a `struct mm_struct`, wrapped here as [`Mm`]. It has two
 //! reference counts: `mm_count` (`mmgrab`) keeps the structure allocated, `mm_users` (`mmget`)
 //! keeps the address space itself alive — its VMAs and page tables. Only an [`MmWithUser`], which
-//! guarantees `mm_users > 0`, gives access to the address space, through the mmap lock guards
-//! [`MmapReadGuard`] and [`MmapWriteGuard`].
+//! guarantees `mm_users > 0`, gives access to the address space's counters and to its mmap lock
+//! ([`MmapWriteGuard`]); [`CurrentMm`] is the calling thread's own.
 //!
 //! The names follow the `mm` module of later kernels, so code written against this one ports
 //! forward.
@@ -17,7 +17,7 @@
 use crate::{
     bindings,
     error::{code::EINTR, Result},
-    task::{Task, TaskLockGuard},
+    task::TaskLockGuard,
     types::{ARef, AlwaysRefCounted, Opaque},
 };
 use core::{
@@ -29,8 +29,6 @@ use core::{
 pub mod mmap;
 pub mod oom;
 pub mod virt;
-
-use virt::VmaRef;
 
 /// A `struct mm_struct`, the address space of a process.
 ///
@@ -240,19 +238,6 @@ impl MmWithUser {
         unsafe { &*ptr.cast() }
     }
 
-    /// Takes the mmap lock for reading; fails with `EINTR` if a fatal signal arrives meanwhile.
-    pub fn mmap_read_lock_killable(&self) -> Result<MmapReadGuard<'_>> {
-        // SAFETY: `self` is a valid `mm_struct`.
-        if unsafe { bindings::mmap_read_lock_killable(self.as_raw()) } != 0 {
-            return Err(EINTR);
-        }
-        // INVARIANT: we hold the read lock.
-        Ok(MmapReadGuard {
-            mm: self,
-            _not_send: PhantomData,
-        })
-    }
-
     /// Takes the mmap lock for writing; fails with `EINTR` if a fatal signal arrives meanwhile.
     pub fn mmap_write_lock_killable(&self) -> Result<MmapWriteGuard<'_>> {
         // SAFETY: `self` is a valid `mm_struct`.
@@ -286,62 +271,6 @@ impl<'a> TaskLockGuard<'a> {
     }
 }
 
-impl Task {
-    /// Returns the task's address space with an `mmget` reference (`get_task_mm`), or `None` for
-    /// a kernel thread or a task that has already released its address space.
-    ///
-    /// The returned reference may sleep when dropped: see [`MmWithUser`].
-    #[inline]
-    pub fn get_mm(&self) -> Option<ARef<MmWithUser>> {
-        // SAFETY: `self.0` is a valid task by the type invariant of `Task`.
-        let mm = unsafe { bindings::get_task_mm(self.0.get()) };
-        // SAFETY: a non-NULL result carries an `mmget` reference that the `ARef` now owns.
-        NonNull::new(mm).map(|mm| unsafe { ARef::from_raw(mm.cast()) })
-    }
-}
-
-/// Iterates over the VMAs of an address space, in address order, under the mmap lock held by
-/// the guard it borrows.
-///
-/// # Invariants
-///
-/// The mmap lock of `mm` is held, for reading or writing, for all of `'a`.
-pub struct VmaIter<'a> {
-    mm: &'a MmWithUser,
-    next: Option<usize>,
-}
-
-impl<'a> Iterator for VmaIter<'a> {
-    type Item = &'a VmaRef;
-
-    fn next(&mut self) -> Option<&'a VmaRef> {
-        let addr = self.next?;
-        // SAFETY: by the type invariant the mmap lock is held for `'a`; any address is accepted
-        // by `find_vma`.
-        let vma = unsafe { bindings::find_vma(self.mm.as_raw(), addr) };
-        if vma.is_null() {
-            self.next = None;
-            return None;
-        }
-        // SAFETY: `vma` is a VMA of this mm, valid while the mmap lock is held, which the type
-        // invariant guarantees for `'a`.
-        let vma = unsafe { VmaRef::from_raw(vma) };
-        self.next = Some(vma.vm_end());
-        Some(vma)
-    }
-}
-
-/// A held mmap read lock.
-///
-/// # Invariants
-///
-/// The mmap lock of `mm` is held for reading while the guard exists.
-pub struct MmapReadGuard<'a> {
-    mm: &'a MmWithUser,
-    // The lock must be released on the thread that took it.
-    _not_send: PhantomData<*mut ()>,
-}
-
 /// A held mmap write lock.
 ///
 /// # Invariants
@@ -353,37 +282,10 @@ pub struct MmapWriteGuard<'a> {
     _not_send: PhantomData<*mut ()>,
 }
 
-macro_rules! impl_mmap_guard {
-    ($guard:ident, $unlock:ident) => {
-        impl $guard<'_> {
-            /// Returns the first VMA that ends above `addr`, like `find_vma`.
-            pub fn find_vma(&self, addr: usize) -> Option<&VmaRef> {
-                self.vmas_from(addr).next()
-            }
-
-            /// Iterates over the VMAs that end above `addr`.
-            pub fn vmas_from(&self, addr: usize) -> VmaIter<'_> {
-                // INVARIANT: the guard holds the lock for as long as it is borrowed.
-                VmaIter {
-                    mm: self.mm,
-                    next: Some(addr),
-                }
-            }
-
-            /// Iterates over every VMA of the address space.
-            pub fn vmas(&self) -> VmaIter<'_> {
-                self.vmas_from(0)
-            }
-        }
-
-        impl Drop for $guard<'_> {
-            fn drop(&mut self) {
-                // SAFETY: by the type invariant we hold this lock.
-                unsafe { bindings::$unlock(self.mm.as_raw()) };
-            }
-        }
-    };
+impl Drop for MmapWriteGuard<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: by the type invariant we hold this lock.
+        unsafe { bindings::mmap_write_unlock(self.mm.as_raw()) };
+    }
 }
-
-impl_mmap_guard!(MmapReadGuard, mmap_read_unlock);
-impl_mmap_guard!(MmapWriteGuard, mmap_write_unlock);

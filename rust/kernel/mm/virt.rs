@@ -1,75 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Virtual memory areas (`struct vm_area_struct`) and their flags.
+//! The flags of virtual memory areas (`struct vm_area_struct`).
 //!
 //! C header: [`include/linux/mm.h`](srctree/include/linux/mm.h).
-
-use crate::{bindings, types::Opaque};
-
-/// A VMA, seen while the mmap lock of its address space is held.
-///
-/// # Invariants
-///
-/// The VMA is valid, and its address space's mmap lock is held, for as long as a `&VmaRef`
-/// exists.
-#[repr(transparent)]
-pub struct VmaRef {
-    vma: Opaque<bindings::vm_area_struct>,
-}
-
-impl VmaRef {
-    /// Creates a reference from a raw pointer.
-    ///
-    /// # Safety
-    ///
-    /// `vma` must be a valid VMA whose mmap lock is held (for reading or writing) for `'a`.
-    #[inline]
-    pub unsafe fn from_raw<'a>(vma: *const bindings::vm_area_struct) -> &'a Self {
-        // SAFETY: the caller guarantees validity for `'a`; the layouts match (`repr(transparent)`).
-        unsafe { &*vma.cast() }
-    }
-
-    /// Returns the raw `struct vm_area_struct` pointer.
-    #[inline]
-    pub fn as_ptr(&self) -> *mut bindings::vm_area_struct {
-        self.vma.get()
-    }
-
-    /// Returns the VMA's flags (`vm_flags`), stable while the mmap lock is held.
-    #[inline]
-    pub fn flags(&self) -> flags::vm_flags_t {
-        // SAFETY: by the type invariant the VMA is valid and its flags cannot change under us;
-        // both members of the union are a `vm_flags_t`.
-        unsafe { (*self.as_ptr()).__bindgen_anon_2.vm_flags }
-    }
-
-    /// Returns the first address of the VMA.
-    #[inline]
-    pub fn vm_start(&self) -> usize {
-        // SAFETY: by the type invariant the VMA is valid and its bounds cannot change under us;
-        // `vm_rcu`, the other member of the union, is only used once the VMA is freed.
-        unsafe { (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.vm_start }
-    }
-
-    /// Returns the address just past the VMA.
-    #[inline]
-    pub fn vm_end(&self) -> usize {
-        // SAFETY: as in `vm_start`.
-        unsafe { (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.vm_end }
-    }
-
-    /// Returns the size of the VMA in bytes.
-    #[inline]
-    pub fn size(&self) -> usize {
-        self.vm_end() - self.vm_start()
-    }
-
-    /// Returns true if every flag of `flags` is set on the VMA.
-    #[inline]
-    pub fn has_flags(&self, flags: flags::vm_flags_t) -> bool {
-        self.flags() & flags == flags
-    }
-}
 
 /// VMA flags (`VM_*`).
 ///
