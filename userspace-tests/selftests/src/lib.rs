@@ -1,8 +1,10 @@
-//! Helpers shared by the selftests: touching memory, forking, reading /proc and the kernel log.
+//! Helpers shared by the selftests: touching memory, forking, reading /proc and the kernel log,
+//! and listings taken with a global reading of the same moment.
 
 pub mod memory;
 pub mod process;
 pub mod procfs;
+pub mod snapshot;
 
 /// The kernel log (what `dmesg` prints), read with syslog(2).
 pub fn dmesg() -> std::io::Result<String> {

@@ -9,8 +9,9 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use usac::{mem_stats_all, mem_stats_global, mem_stats_process, tamalloc_raw, ProcStats};
+use usac_selftests::memory::recycle_dirty_memory;
 use usac_selftests::process::{in_child, Exit};
-use usac_selftests::procfs::{own_smaps, status_field};
+use usac_selftests::procfs::{check_listed_pids, own_smaps, pids, status_field};
 
 const PAGE: usize = 4096;
 const RESTRICT: &str = "/sys/module/usac_mem/parameters/restrict_stats";
@@ -52,6 +53,8 @@ fn munmap(addr: usize, len: usize) -> TestResult {
 }
 
 fn counter_is_exact_through_every_change_of_the_mappings() -> TestResult {
+    // The grown pages below must read zero: make an unzeroed page show a pattern.
+    recycle_dirty_memory().map_err(fail)?;
     let base = tamalloc_kb_three_ways().map_err(fail)?[0];
     expect_kb("start", base, 0)?;
     let pages = 64;
@@ -91,6 +94,14 @@ fn counter_is_exact_through_every_change_of_the_mappings() -> TestResult {
             );
             std::ptr::write_volatile((grown + p * PAGE) as *mut u8, 1);
         }
+    }
+    for p in 24..40 {
+        // SAFETY: inside the grown mapping, which nothing else writes.
+        let page = unsafe { std::slice::from_raw_parts((grown + p * PAGE) as *const u8, PAGE) };
+        ensure!(
+            page[0] == 1 && page[1..].iter().all(|&b| b == 0),
+            "grown page {p} is not zero after its first byte"
+        );
     }
     let after = mem_stats_process(std::process::id() as i32).map_err(fail)?;
     ensure_eq!(
@@ -167,12 +178,14 @@ fn spawn_mmap_lock_holder() -> Result<(i32, std::io::PipeReader), NotPassed> {
         loop {
             let start = Instant::now();
             // SAFETY: changing the protection of our own mapping.
-            unsafe {
-                libc::mprotect(p, len, libc::PROT_READ);
-                libc::mprotect(p, len, libc::PROT_READ | libc::PROT_WRITE);
-            }
+            let ok = p != libc::MAP_FAILED
+                && unsafe {
+                    libc::mprotect(p, len, libc::PROT_READ) == 0
+                        && libc::mprotect(p, len, libc::PROT_READ | libc::PROT_WRITE) == 0
+                };
             let us = start.elapsed().as_micros() as u64;
-            if theirs.write_all(&us.to_ne_bytes()).is_err() {
+            // On a failure the parent's read fails: the test cannot pass without a holder.
+            if !ok || theirs.write_all(&us.to_ne_bytes()).is_err() {
                 // SAFETY: leave without running the parent's handlers.
                 unsafe { libc::_exit(0) };
             }
@@ -310,8 +323,8 @@ fn unprivileged_callers_see_what_proc_shows_them() -> TestResult {
                 global.nr_processes
             ));
         }
-        // Its own pid first, then its listing.
-        let mut lines = vec![me.to_string()];
+        // Its own pid first, then init's entry, then its listing.
+        let mut lines = vec![me.to_string(), format!("{init:?}")];
         lines.extend(public_lines(&list));
         std::fs::write(LISTING, lines.join("\n")).map_err(|e| e.to_string())
     })?;
@@ -320,6 +333,13 @@ fn unprivileged_callers_see_what_proc_shows_them() -> TestResult {
     let _ = std::fs::remove_file(LISTING);
     let mut lines = text.lines();
     let child = lines.next().unwrap_or_default().to_string();
+    // init holds still: every field it showed to nobody is what root reads.
+    let init = format!("{:?}", mem_stats_process(1).map_err(fail)?);
+    ensure_eq!(
+        lines.next(),
+        Some(init.as_str()),
+        "pid 1 as nobody vs as root"
+    );
     // The VM is quiescent: the same processes and public fields as root sees, but for the child,
     // which has exited since.
     let nobody: Vec<&str> = lines
@@ -361,7 +381,9 @@ fn restricted_mode_hides_other_users_processes() -> TestResult {
         Ok(())
     });
     // Root (CAP_SYS_PTRACE) still sees everything.
+    let before = pids();
     let root = mem_stats_all();
+    let after = pids();
     let init = mem_stats_process(1);
     set_restrict(false)?;
     ensure_eq!(
@@ -369,9 +391,13 @@ fn restricted_mode_hides_other_users_processes() -> TestResult {
         Exit::Code(0),
         "restricted calls as nobody (reason above)"
     );
-    ensure!(
-        root.map_err(fail)?.iter().any(|e| e.pid == 1) && init.is_ok(),
-        "root lost sight of pid 1 in restricted mode"
+    let listed: Vec<i32> = root.map_err(fail)?.iter().map(|e| e.pid).collect();
+    check_listed_pids(&listed, &before.map_err(fail)?, &after.map_err(fail)?)
+        .map_err(|e| fail(format!("root's listing in restricted mode: {e}")))?;
+    ensure_eq!(
+        init.map_err(fail)?,
+        mem_stats_process(1).map_err(fail)?,
+        "pid 1 as root, restricted and not"
     );
     Ok(())
 }

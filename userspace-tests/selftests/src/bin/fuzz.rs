@@ -1,16 +1,28 @@
 //! Bad-input fuzzer for the three zamora_* syscalls: a deterministic mix of valid and invalid
 //! arguments (seed printed; `USAC_FUZZ_SEED=N` replays a run, `USAC_FUZZ_CALLS=N` sets its length).
-//! Every result must be a success or the errno the ABI documents for that input, and afterwards
-//! the process's mappings must be exactly what the successful calls left.
+//! Every call has one right result, computed before it: the VM is quiescent, so /proc's process
+//! count (read before and after) bounds what a listing finds, and the fuzzer sets its own
+//! RLIMIT_AS so that ENOMEM from tamalloc is determinate. Afterwards the process's mappings must
+//! be exactly what they were.
 
 use ktap::{ensure, ensure_eq, writer::fail, TestResult};
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::process::ExitCode;
 use usac::{sys, GlobalStats, ProcStats};
-use usac_selftests::procfs::{own_smaps, status_field};
+use usac_selftests::memory;
+use usac_selftests::procfs::{field_in, own_smaps, process_count, Vma};
 
 const PAGE: usize = 4096;
 const ENTRY: usize = std::mem::size_of::<ProcStats>();
+const GLOBAL: usize = std::mem::size_of::<GlobalStats>();
+/// RLIMIT_AS headroom over the fuzzer's size at the start.
+const HEADROOM: usize = 128 << 20;
+/// Live tamalloc memory the fuzzer keeps at most, well under `HEADROOM` so that malloc never
+/// fails.
+const MAX_LIVE: usize = 32 << 20;
+/// Room of the short straddling slot: less than one global record or one entry.
+const SHORT: usize = 64;
 
 /// splitmix64: small, fast, and the same sequence everywhere for a seed.
 struct Rng(u64);
@@ -31,45 +43,95 @@ impl Rng {
     fn pick<T: Copy>(&mut self, items: &[T]) -> T {
         items[self.below(items.len() as u64) as usize]
     }
+
+    /// One random bit once in `one_in` times, else 0.
+    fn flags(&mut self, one_in: u64) -> u32 {
+        if self.below(one_in) == 0 {
+            1 << self.below(32)
+        } else {
+            0
+        }
+    }
 }
 
-/// User buffers of every kind the fuzzer passes.
+fn mmap(len: usize, prot: libc::c_int) -> Result<usize, String> {
+    // SAFETY: a fresh anonymous mapping at an address of the kernel's choosing.
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            prot,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return Err(format!("mmap: {}", std::io::Error::last_os_error()));
+    }
+    Ok(p as usize)
+}
+
+fn munmap(addr: usize, len: usize) -> Result<(), String> {
+    memory::munmap(addr, len).map_err(|e| format!("munmap({addr:#x}, {len}): errno {e}"))
+}
+
+/// User buffers of every kind the fuzzer passes; unmapped on drop.
 struct Buffers {
     valid: Vec<ProcStats>,
     /// A read-only page.
     read_only: usize,
     /// An unmapped page.
     unmapped: usize,
-    /// One entry's room at the end of a writable page that a PROT_NONE page follows.
-    straddle: usize,
+    /// Two pages: a writable one, then a PROT_NONE one.
+    pair: usize,
 }
 
 impl Buffers {
-    fn new() -> Self {
-        // SAFETY: fresh anonymous mappings owned by this process for its whole life.
-        unsafe {
-            let map = |len, prot| {
-                libc::mmap(
-                    std::ptr::null_mut(),
-                    len,
-                    prot,
-                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                    -1,
-                    0,
-                ) as usize
-            };
-            let read_only = map(PAGE, libc::PROT_READ);
-            let unmapped = map(PAGE, libc::PROT_READ);
-            libc::munmap(unmapped as *mut libc::c_void, PAGE);
-            let pair = map(2 * PAGE, libc::PROT_READ | libc::PROT_WRITE);
-            libc::mprotect((pair + PAGE) as *mut libc::c_void, PAGE, libc::PROT_NONE);
-            Buffers {
-                valid: vec![ProcStats::default(); 4096],
-                read_only,
-                unmapped,
-                straddle: pair + PAGE - ENTRY,
-            }
+    fn new() -> Result<Self, String> {
+        let read_only = mmap(PAGE, libc::PROT_READ)?;
+        let unmapped = mmap(PAGE, libc::PROT_READ)?;
+        munmap(unmapped, PAGE)?;
+        let pair = mmap(2 * PAGE, libc::PROT_READ | libc::PROT_WRITE)?;
+        memory::mprotect(pair + PAGE, PAGE, libc::PROT_NONE)
+            .map_err(|e| format!("mprotect: errno {e}"))?;
+        Ok(Buffers {
+            valid: vec![ProcStats::default(); 4096],
+            read_only,
+            unmapped,
+            pair,
+        })
+    }
+
+    /// The address of a buffer of `kind`.
+    fn addr(&mut self, kind: BufKind) -> usize {
+        match kind {
+            BufKind::Null => 0,
+            BufKind::Kernel => 0xffff_8880_0000_0000,
+            BufKind::Unmapped => self.unmapped,
+            BufKind::ReadOnly => self.read_only,
+            BufKind::Straddle => self.pair + PAGE - ENTRY,
+            BufKind::ShortStraddle => self.pair + PAGE - SHORT,
+            BufKind::Valid => self.valid.as_mut_ptr() as usize,
         }
+    }
+
+    /// How many bytes can be written at the buffer of `kind`.
+    fn room(&self, kind: BufKind) -> usize {
+        match kind {
+            BufKind::Null | BufKind::Kernel | BufKind::Unmapped | BufKind::ReadOnly => 0,
+            BufKind::Straddle => ENTRY,
+            BufKind::ShortStraddle => SHORT,
+            BufKind::Valid => self.valid.len() * ENTRY,
+        }
+    }
+}
+
+impl Drop for Buffers {
+    fn drop(&mut self) {
+        // Errors are not expected here and the final mapping check would show a leak.
+        let _ = munmap(self.read_only, PAGE);
+        let _ = munmap(self.pair, 2 * PAGE);
     }
 }
 
@@ -79,9 +141,22 @@ enum BufKind {
     Kernel,
     Unmapped,
     ReadOnly,
+    /// Room for exactly one entry (104 bytes) before a PROT_NONE page: a global record fits.
     Straddle,
+    /// 64 bytes before a PROT_NONE page: a global record or an entry is written in part.
+    ShortStraddle,
     Valid,
 }
+
+const KINDS: [BufKind; 7] = [
+    BufKind::Null,
+    BufKind::Kernel,
+    BufKind::Unmapped,
+    BufKind::ReadOnly,
+    BufKind::Straddle,
+    BufKind::ShortStraddle,
+    BufKind::Valid,
+];
 
 fn errno_name(e: i32) -> String {
     match e {
@@ -94,233 +169,401 @@ fn errno_name(e: i32) -> String {
     }
 }
 
-/// Runs `calls` calls from `seed`; returns the tally of results.
-fn fuzz(seed: u64, calls: usize) -> Result<BTreeMap<String, usize>, String> {
-    let mut rng = Rng(seed);
-    let mut bufs = Buffers::new();
-    let me = std::process::id() as i32;
-    // A pid that existed and was reaped: fork a child, remember its pid, reap it.
-    // SAFETY: the child exits at once; we reap it.
-    let dead_pid = unsafe {
-        let pid = libc::fork();
-        if pid == 0 {
-            libc::_exit(0);
-        }
-        libc::waitpid(pid, std::ptr::null_mut(), 0);
-        pid
-    };
-    let kthread = 2; // kthreadd
-    let mut live: Vec<(usize, usize)> = Vec::new(); // successful tamallocs still mapped
-    let mut tally: BTreeMap<String, usize> = BTreeMap::new();
-    let mut count = |what: &str, r: &Result<usize, i32>| {
-        let key = match r {
-            Ok(_) => format!("{what} ok"),
-            Err(e) => format!("{what} {}", errno_name(*e)),
-        };
-        *tally.entry(key).or_default() += 1;
-    };
-    let buf_addr = |b: &mut Buffers, k: BufKind| -> usize {
-        match k {
-            BufKind::Null => 0,
-            BufKind::Kernel => 0xffff_8880_0000_0000,
-            BufKind::Unmapped => b.unmapped,
-            BufKind::ReadOnly => b.read_only,
-            BufKind::Straddle => b.straddle,
-            BufKind::Valid => b.valid.as_mut_ptr() as usize,
-        }
-    };
-    let kinds = [
-        BufKind::Null,
-        BufKind::Kernel,
-        BufKind::Unmapped,
-        BufKind::ReadOnly,
-        BufKind::Straddle,
-        BufKind::Valid,
-    ];
-    for i in 0..calls {
-        match rng.below(3) {
-            0 => {
-                let random = 1 + rng.below(64 * PAGE as u64) as usize;
-                let size = rng.pick(&[
-                    0,
-                    1,
-                    PAGE - 1,
-                    PAGE,
-                    PAGE + 1,
-                    1 << 20,
-                    1 << 46,
-                    usize::MAX,
-                    usize::MAX - PAGE + 2,
-                    random,
-                ]);
-                let flags = if rng.below(4) == 0 {
-                    1u32 << rng.below(32)
-                } else {
-                    0
-                };
-                let r = usac::tamalloc_raw(size, flags).map_err(|e| e.errno());
-                count("tamalloc", &r);
-                // EINVAL for bad arguments, ENOMEM past the address space; otherwise a
-                // page-aligned address, or ENOMEM if overcommit refuses.
-                let must_fail = if size == 0 || flags != 0 {
-                    Some(libc::EINVAL)
-                } else if size > 1 << 47 {
-                    Some(libc::ENOMEM)
-                } else {
-                    None
-                };
-                match (r, must_fail) {
-                    (Err(e), Some(want)) if e == want => {}
-                    (Err(libc::ENOMEM), None) => {}
-                    (Ok(addr), None) if addr % PAGE == 0 => live.push((addr, size.div_ceil(PAGE) * PAGE)),
-                    _ => {
-                        return Err(format!("call {i}: tamalloc({size}, {flags:#x}) -> {r:?}, must fail with {must_fail:?}"))
-                    }
-                }
-                // Unmap a random live mapping now and then.
-                if !live.is_empty() && rng.below(3) == 0 {
-                    let (addr, len) = live.swap_remove(rng.below(live.len() as u64) as usize);
-                    // SAFETY: a tamalloc mapping of ours.
-                    unsafe { libc::munmap(addr as *mut libc::c_void, len) };
-                }
-            }
-            1 => {
-                let random = rng.below(400) as i32;
-                let pid = rng.pick(&[
-                    -1,
-                    i32::MIN,
-                    0,
-                    0,
-                    me,
-                    1,
-                    kthread,
-                    dead_pid,
-                    i32::MAX,
-                    random,
-                ]);
-                let kind = rng.pick(&kinds);
-                let random = rng.below(5000) as usize;
-                let count_arg = rng.pick(&[0, 1, 2, 64, usize::MAX, random]);
-                // A huge count is only honest with a buffer that ends in a fault.
-                let count_arg = if kind == BufKind::Valid {
-                    count_arg.min(bufs.valid.len())
-                } else {
-                    count_arg
-                };
-                let flags = if rng.below(5) == 0 {
-                    1u32 << rng.below(32)
-                } else {
-                    0
-                };
-                let buf = buf_addr(&mut bufs, kind);
-                let r = sys::syscall4(
-                    sys::__NR_zamora_mem_stats_process,
-                    pid as usize,
-                    buf,
-                    count_arg,
-                    flags as usize,
-                );
-                count("stats", &r);
-                let want = stats_oracle(pid, kind, count_arg, flags, r);
-                if r != want {
-                    return Err(format!(
-                        "call {i}: mem_stats_process({pid}, {kind:?}, {count_arg}, {flags:#x}) -> {r:?}, want {want:?}"
-                    ));
-                }
-            }
-            _ => {
-                let kind = rng.pick(&kinds);
-                let flags = if rng.below(4) == 0 {
-                    1u32 << rng.below(32)
-                } else {
-                    0
-                };
-                let mut g = GlobalStats::default();
-                let out = if kind == BufKind::Valid {
-                    &mut g as *mut GlobalStats as usize
-                } else {
-                    buf_addr(&mut bufs, kind)
-                };
-                let r = sys::syscall4(sys::__NR_zamora_mem_stats_global, out, flags as usize, 0, 0);
-                count("global", &r);
-                let want = if flags != 0 {
-                    Err(libc::EINVAL)
-                } else if matches!(kind, BufKind::Valid) {
-                    Ok(0)
-                } else {
-                    Err(libc::EFAULT)
-                };
-                // The straddling slot has room for 104 bytes, a global record is 96.
-                let want = if kind == BufKind::Straddle && flags == 0 {
-                    Ok(0)
-                } else {
-                    want
-                };
-                if r != want {
-                    return Err(format!(
-                        "call {i}: mem_stats_global({kind:?}, {flags:#x}) -> {r:?}, want {want:?}"
-                    ));
-                }
-            }
-        }
+fn result_name(r: &Result<usize, i32>) -> String {
+    match r {
+        Ok(_) => "ok".into(),
+        Err(e) => errno_name(*e),
     }
-    // What the successful calls left must be exactly what is mapped with the tamalloc flag.
-    let tm: usize = own_smaps()
-        .map_err(|e| e.to_string())?
-        .iter()
-        .filter(|v| v.has_flag("tm"))
-        .map(|v| v.end - v.start)
-        .sum();
-    let live_bytes: usize = live.iter().map(|l| l.1).sum();
-    if tm != live_bytes {
-        return Err(format!(
-            "tamalloc mappings: {tm} bytes mapped, successful calls left {live_bytes}"
-        ));
-    }
-    for (addr, len) in live {
-        // SAFETY: tamalloc mappings of ours.
-        unsafe { libc::munmap(addr as *mut libc::c_void, len) };
-    }
-    Ok(tally)
 }
 
-/// What `zamora_mem_stats_process` must return. For `pid == 0` the process count comes from the
-/// call itself (`got`), which is checked to be plausible.
-fn stats_oracle(
-    pid: i32,
-    kind: BufKind,
-    count: usize,
-    flags: u32,
-    got: Result<usize, i32>,
-) -> Result<usize, i32> {
-    if pid < 0 || flags != 0 {
+/// This process's VmSize in bytes, read without allocating: an allocation could grow the heap
+/// between this reading and the call it is for.
+fn vm_size() -> Result<usize, String> {
+    let mut buf = [0u8; 4096];
+    let mut file = std::fs::File::open("/proc/self/status").map_err(|e| e.to_string())?;
+    let mut len = 0;
+    loop {
+        match file.read(&mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) => return Err(format!("/proc/self/status: {e}")),
+        }
+    }
+    let text = std::str::from_utf8(&buf[..len]).map_err(|e| e.to_string())?;
+    field_in(text, "VmSize")
+        .map(|kb| kb as usize * 1024)
+        .ok_or_else(|| "no VmSize in /proc/self/status".into())
+}
+
+/// What `zamora_tamalloc(size, flags)` must return with `headroom` bytes left under RLIMIT_AS:
+/// EINVAL for bad arguments; ENOMEM when rounding to pages overflows or the pages do not fit
+/// under the limit (which lies far below TASK_SIZE); success otherwise.
+fn tamalloc_oracle(size: usize, flags: u32, headroom: usize) -> Result<(), i32> {
+    if size == 0 || flags != 0 {
         return Err(libc::EINVAL);
     }
-    let found = if pid > 0 {
-        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
-            return Err(libc::ESRCH);
-        }
-        1
-    } else {
-        // Only a successful call tells the count; a fault means at least one entry was due.
-        match got {
-            Ok(n) if n > 0 => n,
-            _ => usize::MAX,
-        }
-    };
-    let written = count.min(found);
-    let room = match kind {
-        BufKind::Valid => usize::MAX,
-        BufKind::Straddle => 1,
-        _ => 0,
-    };
-    if written > room {
+    match size.checked_next_multiple_of(PAGE) {
+        Some(len) if len <= headroom => Ok(()),
+        _ => Err(libc::ENOMEM),
+    }
+}
+
+/// What `zamora_mem_stats_process` must return when it finds `found` processes (for a pid > 0:
+/// 0 or 1) and the buffer has room for `room` entries.
+fn stats_oracle(found: usize, count: usize, room: usize) -> Result<usize, i32> {
+    if found == 0 {
+        Err(libc::ESRCH)
+    } else if count.min(found) > room {
         Err(libc::EFAULT)
-    } else if found == usize::MAX {
-        got
     } else {
         Ok(found)
     }
+}
+
+/// How many processes a call for `pid` would find now, by /proc: for a pid, 0 or 1.
+fn found_now(pid: i32) -> Result<usize, String> {
+    if pid == 0 {
+        process_count().map_err(|e| e.to_string())
+    } else {
+        Ok(std::path::Path::new(&format!("/proc/{pid}")).exists() as usize)
+    }
+}
+
+/// What `zamora_mem_stats_global` must return for a buffer with `room` bytes.
+fn global_oracle(flags: u32, room: usize) -> Result<usize, i32> {
+    if flags != 0 {
+        Err(libc::EINVAL)
+    } else if room < GLOBAL {
+        Err(libc::EFAULT)
+    } else {
+        Ok(0)
+    }
+}
+
+/// RLIMIT_AS set for the fuzzer's run, restored on drop.
+struct AsLimit {
+    old: libc::rlimit,
+    limit: usize,
+}
+
+impl AsLimit {
+    fn set(limit: usize) -> Result<Self, String> {
+        let mut old = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: valid pointers to rlimits.
+        let ok = unsafe {
+            libc::getrlimit(libc::RLIMIT_AS, &mut old) == 0
+                && libc::setrlimit(
+                    libc::RLIMIT_AS,
+                    &libc::rlimit {
+                        rlim_cur: limit as u64,
+                        rlim_max: old.rlim_max,
+                    },
+                ) == 0
+        };
+        if !ok {
+            return Err(format!("RLIMIT_AS: {}", std::io::Error::last_os_error()));
+        }
+        Ok(AsLimit { old, limit })
+    }
+}
+
+impl Drop for AsLimit {
+    fn drop(&mut self) {
+        // SAFETY: a valid pointer to an rlimit.
+        unsafe { libc::setrlimit(libc::RLIMIT_AS, &self.old) };
+    }
+}
+
+struct Fuzzer {
+    rng: Rng,
+    bufs: Buffers,
+    limit: AsLimit,
+    me: i32,
+    dead_pid: i32,
+    mem_total_kb: u64,
+    /// Successful tamallocs still mapped: (address, page-rounded length).
+    live: Vec<(usize, usize)>,
+    tally: BTreeMap<String, usize>,
+}
+
+impl Fuzzer {
+    fn new(seed: u64) -> Result<Self, String> {
+        let overcommit =
+            std::fs::read_to_string("/proc/sys/vm/overcommit_memory").map_err(|e| e.to_string())?;
+        // In mode 2 the commit limit, not RLIMIT_AS, could refuse a tamalloc under the limit.
+        if !matches!(overcommit.trim(), "0" | "1") {
+            return Err(format!("vm.overcommit_memory is {overcommit}, want 0 or 1"));
+        }
+        let meminfo = std::fs::read_to_string("/proc/meminfo").map_err(|e| e.to_string())?;
+        let mem_total_kb = field_in(&meminfo, "MemTotal").ok_or("no MemTotal")?;
+        let bufs = Buffers::new()?;
+        let limit = AsLimit::set(vm_size()? + HEADROOM)?;
+        // A pid that existed and was reaped: fork a child, remember its pid, reap it.
+        // SAFETY: the child exits at once; we reap it.
+        let dead_pid = unsafe {
+            let pid = libc::fork();
+            if pid == 0 {
+                libc::_exit(0);
+            }
+            libc::waitpid(pid, std::ptr::null_mut(), 0);
+            pid
+        };
+        Ok(Fuzzer {
+            rng: Rng(seed),
+            bufs,
+            limit,
+            me: std::process::id() as i32,
+            dead_pid,
+            mem_total_kb,
+            live: Vec::new(),
+            tally: BTreeMap::new(),
+        })
+    }
+
+    fn count(&mut self, what: &str, r: &Result<usize, i32>) {
+        *self
+            .tally
+            .entry(format!("{what} {}", result_name(r)))
+            .or_default() += 1;
+    }
+
+    fn unmap_random(&mut self) -> Result<(), String> {
+        let i = self.rng.below(self.live.len() as u64) as usize;
+        let (addr, len) = self.live.swap_remove(i);
+        munmap(addr, len)
+    }
+
+    fn tamalloc_call(&mut self) -> Result<(), String> {
+        let random = 1 + self.rng.below(64 * PAGE as u64) as usize;
+        let flags = self.rng.flags(4);
+        // Sizes at and just past the RLIMIT_AS headroom make the limit itself a fuzzed edge.
+        let at_limit = self.rng.below(10) == 0;
+        let headroom = self.limit.limit - vm_size()?;
+        let (size, what) = if !at_limit {
+            let size = self.rng.pick(&[
+                0,
+                1,
+                PAGE - 1,
+                PAGE,
+                PAGE + 1,
+                1 << 20,
+                1 << 46,
+                (1 << 47) - PAGE,
+                usize::MAX,
+                usize::MAX - PAGE + 2,
+                random,
+            ]);
+            (size, "tamalloc")
+        } else if self.rng.below(2) == 0 {
+            (headroom, "tamalloc at limit")
+        } else {
+            (headroom + 1, "tamalloc over limit")
+        };
+        let r = usac::tamalloc_raw(size, flags).map_err(|e| e.errno());
+        let want = tamalloc_oracle(size, flags, headroom);
+        match (r, want) {
+            (Ok(addr), Ok(())) if addr % PAGE == 0 => {
+                let len = size.div_ceil(PAGE) * PAGE;
+                if len > MAX_LIVE {
+                    // It took all the headroom: give it back before anything allocates.
+                    munmap(addr, len)?;
+                } else {
+                    self.live.push((addr, len));
+                }
+            }
+            (Err(e), Err(w)) if e == w => {}
+            _ => {
+                return Err(format!(
+                    "tamalloc({size}, {flags:#x}) with {headroom} bytes under RLIMIT_AS -> \
+                     {r:?}, want {want:?}"
+                ))
+            }
+        }
+        self.count(what, &r);
+        // Unmap a random live mapping now and then, and whenever they hold too much.
+        while !self.live.is_empty()
+            && (self.live.iter().map(|l| l.1).sum::<usize>() > MAX_LIVE || self.rng.below(2) == 0)
+        {
+            self.unmap_random()?;
+        }
+        Ok(())
+    }
+
+    fn stats_call(&mut self) -> Result<(), String> {
+        let (me, random) = (self.me, self.rng.below(400) as i32);
+        let pid = self.rng.pick(&[
+            -1,
+            i32::MIN,
+            0,
+            0,
+            me,
+            1,
+            2, // kthreadd
+            self.dead_pid,
+            i32::MAX,
+            random,
+        ]);
+        let kind = self.rng.pick(&KINDS);
+        let random = self.rng.below(5000) as usize;
+        let count = self.rng.pick(&[0, 1, 2, 64, usize::MAX, random]);
+        // A huge count is only honest with a buffer that ends in a fault.
+        let count = if kind == BufKind::Valid {
+            count.min(self.bufs.valid.len())
+        } else {
+            count
+        };
+        let flags = self.rng.flags(5);
+        let room = self.bufs.room(kind) / ENTRY;
+        let before = found_now(pid)?;
+        if kind == BufKind::Valid {
+            self.canary_around(count, before);
+        }
+        let buf = self.bufs.addr(kind);
+        let r = sys::syscall4(
+            sys::__NR_zamora_mem_stats_process,
+            pid as usize,
+            buf,
+            count,
+            flags as usize,
+        );
+        let after = found_now(pid)?;
+        let (lo, hi) = (before.min(after), before.max(after));
+        let allowed: Vec<Result<usize, i32>> = if pid < 0 || flags != 0 {
+            vec![Err(libc::EINVAL)]
+        } else {
+            (lo..=hi).map(|n| stats_oracle(n, count, room)).collect()
+        };
+        if !allowed.contains(&r) {
+            return Err(format!(
+                "mem_stats_process({pid}, {kind:?}, {count}, {flags:#x}) -> {r:?}, want one of \
+                 {allowed:?} (/proc: {before} then {after})"
+            ));
+        }
+        if let (Ok(found), BufKind::Valid) = (r, kind) {
+            self.check_written(pid, count.min(found))?;
+        }
+        self.count("stats", &r);
+        Ok(())
+    }
+
+    /// Marks the entries of the valid buffer around where a listing of about `found` processes
+    /// with `count` entries ends, so that `check_written` can tell how many were written.
+    fn canary_around(&mut self, count: usize, found: usize) {
+        let last = self.bufs.valid.len() - 1;
+        let (start, end) = (count.min(found).saturating_sub(64), count.min(found + 64));
+        self.bufs.valid[start..=end.min(last)].fill(canary());
+    }
+
+    /// The first `written` entries of the valid buffer are ascending processes (the right one for
+    /// a pid), and the entry after them is untouched.
+    fn check_written(&self, pid: i32, written: usize) -> Result<(), String> {
+        let entries = &self.bufs.valid[..written];
+        let ok = match pid {
+            0 => {
+                entries.first().is_none_or(|e| e.pid == 1)
+                    && entries.windows(2).all(|w| w[0].pid < w[1].pid)
+            }
+            pid => entries.iter().all(|e| e.pid == pid),
+        };
+        if !ok || entries.iter().any(|e| e == &canary()) {
+            return Err(format!("pid {pid}: {written} entries written wrong"));
+        }
+        match self.bufs.valid.get(written) {
+            Some(e) if e != &canary() => Err(format!(
+                "pid {pid}: entry {written} written past min(count, found): {e:?}"
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    fn global_call(&mut self) -> Result<(), String> {
+        let kind = self.rng.pick(&KINDS);
+        let flags = self.rng.flags(4);
+        let mut g = GlobalStats::default();
+        let out = if kind == BufKind::Valid {
+            &mut g as *mut GlobalStats as usize
+        } else {
+            self.bufs.addr(kind)
+        };
+        let r = sys::syscall4(sys::__NR_zamora_mem_stats_global, out, flags as usize, 0, 0);
+        let want = global_oracle(flags, self.bufs.room(kind));
+        if r != want {
+            return Err(format!(
+                "mem_stats_global({kind:?}, {flags:#x}) -> {r:?}, want {want:?}"
+            ));
+        }
+        if r.is_ok() && kind == BufKind::Valid {
+            let consistent = g.reserved_mb == g.reserved_kb / 1024
+                && g.committed_mb == g.committed_kb / 1024
+                && g.totalram_kb == self.mem_total_kb
+                && g.__spare == [0; 4];
+            if !consistent {
+                return Err(format!(
+                    "global record: {g:?}, MemTotal {}",
+                    self.mem_total_kb
+                ));
+            }
+        }
+        let what = match kind {
+            BufKind::ShortStraddle => "global partial",
+            _ => "global",
+        };
+        self.count(what, &r);
+        Ok(())
+    }
+
+    /// Runs `calls` calls; returns the tally of results.
+    fn run(mut self, calls: usize) -> Result<BTreeMap<String, usize>, String> {
+        for i in 0..calls {
+            match self.rng.below(3) {
+                0 => self.tamalloc_call(),
+                1 => self.stats_call(),
+                _ => self.global_call(),
+            }
+            .map_err(|e| format!("call {i}: {e}"))?;
+        }
+        // What the successful calls left must be exactly what is mapped with the tamalloc flag.
+        let tm: usize = own_smaps()
+            .map_err(|e| e.to_string())?
+            .iter()
+            .filter(|v| v.has_flag("tm"))
+            .map(|v| v.end - v.start)
+            .sum();
+        let live: usize = self.live.iter().map(|l| l.1).sum();
+        if tm != live {
+            return Err(format!(
+                "tamalloc mappings: {tm} bytes mapped, successful calls left {live}"
+            ));
+        }
+        while !self.live.is_empty() {
+            self.unmap_random()?;
+        }
+        Ok(std::mem::take(&mut self.tally))
+    }
+}
+
+/// An entry no call writes.
+fn canary() -> ProcStats {
+    ProcStats {
+        pid: -0x5a5a5a5a,
+        reserved_kb: 0xdead_beef,
+        ..Default::default()
+    }
+}
+
+/// This process's mappings but its heap and stack, whose size follows malloc and the deepest
+/// call.
+fn fixed_mappings() -> Result<Vec<(usize, usize, Vec<String>)>, String> {
+    let keep = |v: &Vma| v.name != "[heap]" && v.name != "[stack]";
+    Ok(own_smaps()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(keep)
+        .map(|v| (v.start, v.end, v.flags))
+        .collect())
 }
 
 fn env_or(name: &str, default: u64) -> u64 {
@@ -334,8 +577,10 @@ fn fuzz_all_three_syscalls() -> TestResult {
     let seed = env_or("USAC_FUZZ_SEED", 0x05ac_2026);
     let calls = env_or("USAC_FUZZ_CALLS", 12_000) as usize;
     println!("# seed {seed} ({calls} calls); replay with USAC_FUZZ_SEED={seed}");
-    let size_before = status_field("self", "VmSize").map_err(fail)?;
-    let tally = fuzz(seed, calls).map_err(|e| fail(format!("seed {seed}: {e}")))?;
+    let maps_before = fixed_mappings().map_err(fail)?;
+    let tally = Fuzzer::new(seed)
+        .and_then(|f| f.run(calls))
+        .map_err(|e| fail(format!("seed {seed}: {e}")))?;
     for (what, n) in &tally {
         println!("# {what}: {n}");
     }
@@ -344,6 +589,8 @@ fn fuzz_all_three_syscalls() -> TestResult {
         "tamalloc ok",
         "tamalloc EINVAL",
         "tamalloc ENOMEM",
+        "tamalloc at limit ok",
+        "tamalloc over limit ENOMEM",
         "stats ok",
         "stats EINVAL",
         "stats ESRCH",
@@ -351,14 +598,15 @@ fn fuzz_all_three_syscalls() -> TestResult {
         "global ok",
         "global EINVAL",
         "global EFAULT",
+        "global partial EFAULT",
     ] {
         ensure!(tally.contains_key(kind), "no '{kind}' results: {tally:?}");
     }
-    // The fuzzer's own buffers (three pages plus the Vec) are all that may remain.
-    let grown = status_field("self", "VmSize").map_err(fail)? as i64 - size_before as i64;
-    ensure!(
-        grown <= 3 * 4 + 512,
-        "VmSize grew by {grown} kB after unmapping everything"
+    // Every mapping the fuzzer made is gone, and no failed call left one behind.
+    ensure_eq!(
+        fixed_mappings().map_err(fail)?,
+        maps_before,
+        "mappings (but heap and stack) before and after"
     );
     Ok(())
 }
@@ -368,4 +616,42 @@ fn main() -> ExitCode {
         "usac fuzz",
         &[("fuzz_all_three_syscalls", fuzz_all_three_syscalls)],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tamalloc_oracle_edges() {
+        let headroom = 8 * PAGE;
+        assert_eq!(tamalloc_oracle(0, 0, headroom), Err(libc::EINVAL));
+        assert_eq!(tamalloc_oracle(PAGE, 1, headroom), Err(libc::EINVAL));
+        assert_eq!(tamalloc_oracle(1, 0, headroom), Ok(()));
+        assert_eq!(tamalloc_oracle(headroom, 0, headroom), Ok(()));
+        assert_eq!(
+            tamalloc_oracle(headroom + 1, 0, headroom),
+            Err(libc::ENOMEM)
+        );
+        assert_eq!(
+            tamalloc_oracle(usize::MAX, 0, usize::MAX),
+            Err(libc::ENOMEM)
+        );
+    }
+
+    #[test]
+    fn stats_oracle_room_and_count() {
+        assert_eq!(stats_oracle(0, 1, 1), Err(libc::ESRCH));
+        assert_eq!(stats_oracle(40, 0, 0), Ok(40));
+        assert_eq!(stats_oracle(40, 1, 1), Ok(40));
+        assert_eq!(stats_oracle(40, 2, 1), Err(libc::EFAULT));
+        assert_eq!(stats_oracle(1, usize::MAX, 1), Ok(1));
+    }
+
+    #[test]
+    fn global_record_needs_96_bytes() {
+        assert_eq!(global_oracle(0, ENTRY), Ok(0));
+        assert_eq!(global_oracle(0, SHORT), Err(libc::EFAULT));
+        assert_eq!(global_oracle(2, ENTRY), Err(libc::EINVAL));
+    }
 }

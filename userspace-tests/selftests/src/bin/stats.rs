@@ -2,13 +2,18 @@
 //! that hold still, bounded writes, precise errnos, pid namespaces, and listings under fork churn.
 
 use ktap::{ensure, ensure_eq, writer::fail, writer::NotPassed, TestResult};
+use std::collections::BTreeSet;
+use std::ops::RangeInclusive;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use usac::{
     mem_stats_all, mem_stats_global, mem_stats_process, mem_stats_process_raw, sys, ProcStats,
     Tamalloc,
 };
-use usac_selftests::process::{in_child, Exit};
+use usac_selftests::process::{decode_status, in_child, Exit};
+use usac_selftests::procfs::{compare_with_proc, exists, process_count, Compared};
+use usac_selftests::snapshot::{still_listing_and_global, Sums};
 
 const PAGE: usize = 4096;
 
@@ -61,98 +66,32 @@ impl Drop for StoppedHelpers {
     }
 }
 
-fn proc_text(pid: i32, file: &str) -> Option<String> {
-    std::fs::read_to_string(format!("/proc/{pid}/{file}")).ok()
-}
-
-fn proc_number(pid: i32, file: &str) -> Option<i64> {
-    proc_text(pid, file)?.trim().parse().ok()
-}
-
-/// Compares one entry with /proc; `None` if the process vanished meanwhile.
-fn compare_with_proc(e: &ProcStats) -> Option<Result<(), String>> {
-    let pid = e.pid;
-    let status = proc_text(pid, "status")?;
-    let field = |f| usac_selftests::procfs::field_in(&status, f).unwrap_or(0);
-    let checks = [
-        (
-            "reserved_kb (VmSize)",
-            e.reserved_kb as i64,
-            field("VmSize") as i64,
-        ),
-        (
-            "committed_kb (VmRSS)",
-            e.committed_kb as i64,
-            field("VmRSS") as i64,
-        ),
-        (
-            "oom_score",
-            e.oom_score as i64,
-            proc_number(pid, "oom_score")?,
-        ),
-        (
-            "oom_score_adj",
-            e.oom_score_adj as i64,
-            proc_number(pid, "oom_score_adj")?,
-        ),
-    ];
-    for (what, ours, procs) in checks {
-        if ours != procs {
-            return Some(Err(format!(
-                "pid {pid} ({}): {what} {ours} != /proc {procs}",
-                e.comm()
-            )));
-        }
-    }
-    // For a kernel thread /proc shows its full name (and a workqueue worker's current work);
-    // the ABI has the task's comm, which starts it.
-    let comm = proc_text(pid, "comm")?;
-    let comm = comm.trim_end_matches('\n');
-    let ours = e.comm();
-    if !(comm == ours || e.is_kthread() && comm.starts_with(&ours)) {
-        return Some(Err(format!(
-            "pid {pid}: comm {:?} != /proc {comm:?}",
-            e.comm()
-        )));
-    }
-    let pct = (e.committed_kb * 10000)
-        .checked_div(e.reserved_kb)
-        .unwrap_or(0);
-    if u64::from(e.committed_pct_x100) != pct || e.__pad != 0 || e.__spare != [0; 4] {
-        return Some(Err(format!("pid {pid}: pct/padding wrong: {e:?}")));
-    }
-    Some(Ok(()))
-}
-
 fn listing_matches_proc_for_still_processes() -> TestResult {
     let helpers = StoppedHelpers::start(&[(-1000, 1), (0, 2), (500, 8), (1000, 16)])?;
     let me = std::process::id() as i32;
     let list = mem_stats_all().map_err(fail)?;
-    let mut compared = 0;
+    let mut gone = Vec::new();
+    // Every other process of the quiescent VM holds still: each must equal /proc, unless /proc
+    // shows that it has exited since.
     for e in list.iter().filter(|e| e.pid != me) {
-        match compare_with_proc(e) {
-            Some(Ok(())) => compared += 1,
-            Some(Err(msg)) => return Err(fail(msg)),
-            None => {} // exited between the listing and /proc
+        if compare_with_proc(e).map_err(fail)? == Compared::Gone {
+            gone.push(e.pid);
         }
     }
+    let compared = list.len() - 1 - gone.len();
     for pid in helpers.pids() {
         ensure!(
             list.iter().any(|e| e.pid == pid),
             "helper {pid} missing from the listing"
         );
         // The stopped helpers cannot have exited: each must have been compared with /proc.
-        ensure!(
-            list.iter()
-                .find(|e| e.pid == pid)
-                .and_then(compare_with_proc)
-                .is_some(),
-            "helper {pid} was not compared with /proc"
-        );
+        ensure!(!gone.contains(&pid), "helper {pid} gone from /proc");
     }
+    // Only a kernel thread (a worker timing out) may exit in a quiescent VM.
     ensure!(
-        compared >= 5,
-        "only {compared} processes compared (init and 4 helpers at least)"
+        gone.iter()
+            .all(|&pid| list.iter().any(|e| e.pid == pid && e.is_kthread())),
+        "processes gone during the test: {gone:?}"
     );
     let adjs: Vec<i32> = helpers
         .pids()
@@ -170,14 +109,47 @@ fn listing_matches_proc_for_still_processes() -> TestResult {
         "scores {scores:?}"
     );
     println!(
-        "# {compared} processes equal to /proc, {} listed",
-        list.len()
+        "# {compared} processes equal to /proc, {} listed, {} gone since",
+        list.len(),
+        gone.len()
     );
     Ok(())
 }
 
+/// How many processes /proc lists.
+fn proc_count() -> Result<usize, NotPassed> {
+    process_count().map_err(|e| fail(format!("/proc: {e}")))
+}
+
+/// Runs `f` between two counts of /proc's processes; returns the range of the two and `f`'s
+/// result. In a quiescent VM only kernel threads come and go, so a count `f` sees lies in it.
+fn between_proc_counts<T>(
+    f: impl FnOnce() -> Result<T, NotPassed>,
+) -> Result<(RangeInclusive<usize>, T), NotPassed> {
+    let before = proc_count()?;
+    let result = f()?;
+    let after = proc_count()?;
+    Ok((before.min(after)..=before.max(after), result))
+}
+
+/// A listing of the processes /proc lists at the same moment: taken again (a bounded number of
+/// times) only while /proc's set changes around it.
+fn listing_as_proc_lists() -> Result<Vec<ProcStats>, NotPassed> {
+    let pids = || usac_selftests::procfs::pids().map_err(|e| fail(format!("/proc: {e}")));
+    for _ in 0..10 {
+        let before = pids()?;
+        let list = mem_stats_all().map_err(fail)?;
+        if pids()? == before {
+            let listed: Vec<i32> = list.iter().map(|e| e.pid).collect();
+            ensure_eq!(listed, before, "pids listed vs /proc");
+            return Ok(list);
+        }
+    }
+    Err(fail("/proc's processes changed around 10 listings"))
+}
+
 fn ascending_unique_pids_and_flagged_kernel_threads() -> TestResult {
-    let list = mem_stats_all().map_err(fail)?;
+    let list = listing_as_proc_lists()?;
     ensure!(
         list.windows(2).all(|w| w[0].pid < w[1].pid),
         "pids not strictly ascending"
@@ -186,30 +158,35 @@ fn ascending_unique_pids_and_flagged_kernel_threads() -> TestResult {
     ensure!(!kthreads.is_empty(), "no kernel threads listed");
     for k in &kthreads {
         ensure!(
-            k.flags & sys::ZAMORA_PROC_NO_MM != 0,
-            "kthread {} without NO_MM",
-            k.pid
+            k.flags == sys::ZAMORA_PROC_KTHREAD | sys::ZAMORA_PROC_NO_MM,
+            "kthread {} flags {:#x}",
+            k.pid,
+            k.flags
         );
         ensure!(
-            k.reserved_kb == 0 && k.committed_kb == 0 && k.tamalloc_kb == 0 && k.oom_score == 0,
+            k.reserved_kb == 0
+                && k.committed_kb == 0
+                && k.committed_pct_x100 == 0
+                && k.tamalloc_kb == 0
+                && k.lazy_zeroed_pages == 0
+                && k.oom_score == 0,
             "kthread {} has numbers: {k:?}",
             k.pid
         );
-        if let Some(status) = proc_text(k.pid, "status") {
-            ensure!(
-                status.contains("Kthread:\t1") || !status.contains("VmSize"),
-                "{} is no kthread",
-                k.pid
-            );
-        }
     }
-    let init = list
-        .iter()
-        .find(|e| e.pid == 1)
-        .ok_or_else(|| fail("no pid 1"))?;
+    // Every process that is no kernel thread has an address space while it runs.
+    for e in list.iter().filter(|e| !e.is_kthread()) {
+        ensure_eq!(e.flags, 0, "flags of pid {} ({})", e.pid, e.comm());
+    }
+    // And /proc agrees on which ones are kernel threads (compare_with_proc reads Kthread:).
+    let me = std::process::id() as i32;
+    for e in list.iter().filter(|e| e.pid != me) {
+        compare_with_proc(e).map_err(fail)?;
+    }
+    let init = &list[0];
     ensure!(
-        !init.is_kthread() && init.reserved_kb > 0,
-        "pid 1: {init:?}"
+        init.pid == 1 && init.comm() == "init" && init.reserved_kb > 0,
+        "first entry: {init:?}"
     );
     Ok(())
 }
@@ -223,9 +200,11 @@ fn one_pid_and_a_thread_id_resolve_to_the_process() -> TestResult {
         .into_iter()
         .find(|e| e.pid == pid);
     ensure_eq!(Some(one), listed, "single-pid entry vs listing entry");
-    compare_with_proc(&one)
-        .ok_or_else(|| fail("helper vanished"))?
-        .map_err(fail)?;
+    ensure_eq!(
+        compare_with_proc(&one).map_err(fail)?,
+        Compared::Equal,
+        "stopped helper {pid} vs /proc"
+    );
     let me = std::process::id() as i32;
     let via_thread = std::thread::scope(|s| {
         s.spawn(|| {
@@ -243,30 +222,35 @@ fn one_pid_and_a_thread_id_resolve_to_the_process() -> TestResult {
 }
 
 fn short_buffer_gets_exactly_count_entries() -> TestResult {
-    let total = mem_stats_process_raw(0, std::ptr::null_mut(), 0, 0).map_err(fail)?;
-    ensure!(total >= 3, "size query says {total}");
+    let count = || mem_stats_process_raw(0, std::ptr::null_mut(), 0, 0).map_err(fail);
+    let (range, total) = between_proc_counts(count)?;
+    ensure!(
+        range.contains(&total),
+        "size query says {total}, /proc {range:?}"
+    );
     let canary = ProcStats {
         pid: 0x5a5a5a5a,
         reserved_kb: 0xdead_beef_dead_beef,
         ..Default::default()
     };
     let mut buf = vec![canary; 4];
-    let found = mem_stats_process_raw(0, buf.as_mut_ptr(), 2, 0).map_err(fail)?;
-    ensure!(
-        found >= total.saturating_sub(8),
-        "found {found}, size query said {total}"
-    );
-    ensure!(
-        buf[0].pid > 0 && buf[1].pid > buf[0].pid,
-        "entries not written: {:?}",
-        &buf[..2]
-    );
+    let (range, found) =
+        between_proc_counts(|| mem_stats_process_raw(0, buf.as_mut_ptr(), 2, 0).map_err(fail))?;
+    ensure!(range.contains(&found), "found {found}, /proc {range:?}");
+    // The first two processes are init and kthreadd; both hold still.
+    let first_two = [
+        mem_stats_process(1).map_err(fail)?,
+        mem_stats_process(2).map_err(fail)?,
+    ];
+    ensure_eq!(buf[..2], first_two, "the two entries vs pids 1 and 2 alone");
     ensure_eq!(buf[2], canary, "entry after count");
     ensure_eq!(buf[3], canary, "second entry after count");
     let mut one = vec![canary; 1];
+    let (range, found) =
+        between_proc_counts(|| mem_stats_process_raw(0, one.as_mut_ptr(), 0, 0).map_err(fail))?;
     ensure!(
-        mem_stats_process_raw(0, one.as_mut_ptr(), 0, 0).map_err(fail)? > 0,
-        "count 0"
+        range.contains(&found),
+        "count 0: found {found}, /proc {range:?}"
     );
     ensure_eq!(one[0], canary, "buffer with count 0");
     Ok(())
@@ -365,50 +349,33 @@ fn child_pid_namespace_sees_only_its_own() -> TestResult {
 
 fn global_equals_the_sum_of_a_listing() -> TestResult {
     let _helpers = StoppedHelpers::start(&[(0, 4), (0, 1)])?;
-    let mut buf = vec![ProcStats::default(); 4096];
-    for attempt in 0..5 {
-        let n = mem_stats_process_raw(0, buf.as_mut_ptr(), buf.len(), 0).map_err(fail)?;
-        let g = mem_stats_global().map_err(fail)?;
-        let list = &buf[..n.min(buf.len())];
-        let with_mm: Vec<_> = list
-            .iter()
-            .filter(|e| e.flags & sys::ZAMORA_PROC_NO_MM == 0)
-            .collect();
-        let sum = |f: fn(&ProcStats) -> u64| with_mm.iter().map(|e| f(e)).sum::<u64>();
-        let ours = (
-            with_mm.len() as u64,
-            sum(|e| e.reserved_kb),
-            sum(|e| e.committed_kb),
-            sum(|e| e.tamalloc_kb),
-            sum(|e| e.lazy_zeroed_pages),
-        );
-        let theirs = (
-            g.nr_processes,
-            g.reserved_kb,
-            g.committed_kb,
-            g.tamalloc_kb,
-            g.lazy_zeroed_pages,
-        );
-        if ours == theirs {
-            ensure_eq!(g.reserved_mb, g.reserved_kb / 1024, "reserved_mb");
-            ensure_eq!(g.committed_mb, g.committed_kb / 1024, "committed_mb");
-            let meminfo = std::fs::read_to_string("/proc/meminfo").map_err(fail)?;
-            let total = usac_selftests::procfs::field_in(&meminfo, "MemTotal");
-            ensure_eq!(Some(g.totalram_kb), total, "totalram_kb vs MemTotal");
-            ensure_eq!(g.__spare, [0; 4], "__spare");
-            return Ok(());
-        }
-        if attempt == 4 {
-            return Err(fail(format!("listing sums {ours:?} != global {theirs:?}")));
-        }
-    }
+    let (list, g) = still_listing_and_global().map_err(fail)?;
+    ensure_eq!(
+        Sums::of_global(&g),
+        Sums::of_listing(&list),
+        "global vs the sums of a listing of the same moment"
+    );
+    ensure_eq!(g.reserved_mb, g.reserved_kb / 1024, "reserved_mb");
+    ensure_eq!(g.committed_mb, g.committed_kb / 1024, "committed_mb");
+    let meminfo = std::fs::read_to_string("/proc/meminfo").map_err(fail)?;
+    let total = usac_selftests::procfs::field_in(&meminfo, "MemTotal");
+    ensure_eq!(Some(g.totalram_kb), total, "totalram_kb vs MemTotal");
+    ensure_eq!(g.__spare, [0; 4], "__spare");
     Ok(())
 }
 
+/// The global tamalloc counters as (tamalloc_kb, lazy_zeroed_pages).
+fn global_tamalloc() -> Result<(u64, u64), NotPassed> {
+    let g = mem_stats_global().map_err(fail)?;
+    Ok((g.tamalloc_kb, g.lazy_zeroed_pages))
+}
+
 fn tamalloc_counters_follow_tamalloc_touch_munmap() -> TestResult {
+    // No other process of the quiescent VM maps or writes tamalloc memory: the global counters
+    // move exactly as ours do.
     let me = std::process::id() as i32;
     let before = mem_stats_process(me).map_err(fail)?;
-    let g_before = mem_stats_global().map_err(fail)?;
+    let g_before = global_tamalloc()?;
     let mut m = Tamalloc::new(64 * PAGE).map_err(fail)?;
     let reserved = mem_stats_process(me).map_err(fail)?;
     ensure_eq!(
@@ -421,6 +388,11 @@ fn tamalloc_counters_follow_tamalloc_touch_munmap() -> TestResult {
         before.lazy_zeroed_pages,
         "lazy_zeroed before touching"
     );
+    ensure_eq!(
+        global_tamalloc()?,
+        (g_before.0 + 256, g_before.1),
+        "global (tamalloc_kb, lazy_zeroed_pages) after reserving 64 pages"
+    );
     for p in 0..10 {
         m.as_mut_slice()[p * PAGE] = 1;
     }
@@ -430,10 +402,10 @@ fn tamalloc_counters_follow_tamalloc_touch_munmap() -> TestResult {
         10,
         "lazy_zeroed after 10 writes"
     );
-    let g = mem_stats_global().map_err(fail)?;
-    ensure!(
-        g.lazy_zeroed_pages >= g_before.lazy_zeroed_pages + 10,
-        "global lazy_zeroed"
+    ensure_eq!(
+        global_tamalloc()?,
+        (g_before.0 + 256, g_before.1 + 10),
+        "global (tamalloc_kb, lazy_zeroed_pages) after 10 writes"
     );
     drop(m);
     let after = mem_stats_process(me).map_err(fail)?;
@@ -447,53 +419,150 @@ fn tamalloc_counters_follow_tamalloc_touch_munmap() -> TestResult {
         touched.lazy_zeroed_pages,
         "lazy_zeroed is cumulative"
     );
+    ensure_eq!(
+        global_tamalloc()?,
+        (g_before.0, g_before.1 + 10),
+        "global (tamalloc_kb, lazy_zeroed_pages) after munmap"
+    );
     Ok(())
 }
 
-fn listings_while_processes_fork_and_exit() -> TestResult {
-    let churn_for = Duration::from_secs(3);
+/// The processes of a listing that have an address space.
+fn with_mm(list: &[ProcStats]) -> u64 {
+    list.iter()
+        .filter(|e| e.flags & sys::ZAMORA_PROC_NO_MM == 0)
+        .count() as u64
+}
+
+/// A counter in a page shared with forked children; unmapped on drop.
+struct SharedCounter(*mut AtomicU64);
+
+impl SharedCounter {
+    fn new() -> Result<Self, NotPassed> {
+        // SAFETY: a fresh shared anonymous page at an address of the kernel's choosing.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                PAGE,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        ensure!(
+            p != libc::MAP_FAILED,
+            "mmap: {}",
+            std::io::Error::last_os_error()
+        );
+        Ok(SharedCounter(p.cast()))
+    }
+
+    fn get(&self) -> &AtomicU64 {
+        // SAFETY: a zero-filled page, suitably aligned, alive as long as `self`.
+        unsafe { &*self.0 }
+    }
+
+    fn load(&self) -> u64 {
+        self.get().load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for SharedCounter {
+    fn drop(&mut self) {
+        // SAFETY: our own page, no longer borrowed.
+        unsafe { libc::munmap(self.0.cast(), PAGE) };
+    }
+}
+
+/// Forks a child that forks and reaps children until `churn_for` has passed, counting in
+/// `forks` each fork before it makes it.
+fn start_churner(churn_for: Duration, forks: &SharedCounter) -> Result<i32, NotPassed> {
     // SAFETY: the child only forks and reaps until its deadline.
     let churner = unsafe { libc::fork() };
     if churner == 0 {
         let deadline = Instant::now() + churn_for;
         while Instant::now() < deadline {
+            forks.get().fetch_add(1, Ordering::SeqCst);
             // SAFETY: fork/_exit/waitpid in a single-threaded child.
             unsafe {
                 let pid = libc::fork();
                 if pid == 0 {
                     libc::_exit(0);
                 }
-                if pid > 0 {
-                    libc::waitpid(pid, std::ptr::null_mut(), 0);
+                if pid < 0 || libc::waitpid(pid, std::ptr::null_mut(), 0) != pid {
+                    libc::_exit(1);
                 }
             }
         }
         // SAFETY: leave without the parent's handlers.
         unsafe { libc::_exit(0) };
     }
+    ensure!(churner > 0, "fork: {}", std::io::Error::last_os_error());
+    Ok(churner)
+}
+
+fn listings_while_processes_fork_and_exit() -> TestResult {
+    let churn_for = Duration::from_secs(3);
+    let stable = listing_as_proc_lists()?;
+    let forks = SharedCounter::new()?;
+    let churner = start_churner(churn_for, &forks)?;
+    let me = std::process::id() as i32;
     let deadline = Instant::now() + churn_for;
     let (mut listings, mut max_len) = (0, 0);
+    let mut missing = BTreeSet::new();
+    // Besides the processes listed before, a call can only find with an address space the
+    // churner, the child it had when the call began, and those it forked during the call (pids
+    // ascend, so a walk can meet several).
+    let mm_range = |forks_before: u64, forks_after: u64| {
+        with_mm(&stable)..=with_mm(&stable) + 2 + (forks_after - forks_before)
+    };
     while Instant::now() < deadline {
+        let f0 = forks.load();
         let list = mem_stats_all().map_err(fail)?;
+        let f1 = forks.load();
+        let g = mem_stats_global().map_err(fail)?;
+        let f2 = forks.load();
         ensure!(
             list.windows(2).all(|w| w[0].pid < w[1].pid),
             "listing out of order"
         );
-        let me = std::process::id() as i32;
+        let has = |pid| list.binary_search_by_key(&pid, |e| e.pid).is_ok();
         for pid in [1, me, churner] {
             ensure!(
-                list.iter().any(|e| e.pid == pid),
+                has(pid),
                 "pid {pid} missing from a listing during the churn"
             );
         }
+        // A process listed before may only be missing once it has exited (checked below).
+        missing.extend(stable.iter().map(|e| e.pid).filter(|&pid| !has(pid)));
+        for (what, n, range) in [
+            ("listing", with_mm(&list), mm_range(f0, f1)),
+            ("global", g.nr_processes, mm_range(f1, f2)),
+        ] {
+            ensure!(
+                range.contains(&n),
+                "{what}: {n} processes with an address space, want {range:?}"
+            );
+        }
         max_len = max_len.max(list.len());
-        mem_stats_global().map_err(fail)?;
         listings += 1;
     }
+    let mut status = 0;
     // SAFETY: reaping our own child.
-    unsafe { libc::waitpid(churner, std::ptr::null_mut(), 0) };
+    let waited = unsafe { libc::waitpid(churner, &mut status, 0) };
+    ensure!(
+        waited == churner && decode_status(status) == Exit::Code(0),
+        "churner: waitpid {waited}, status {status:#x}"
+    );
+    let still_there: Vec<_> = missing.iter().filter(|&&pid| exists(pid)).collect();
+    ensure!(
+        still_there.is_empty(),
+        "processes missing from a listing that /proc still has: {still_there:?}"
+    );
     println!(
-        "# {listings} listings + global during 3 s of fork/exit churn (up to {max_len} processes)"
+        "# {listings} listings + global during 3 s of {} forks (up to {max_len} processes)",
+        forks.load()
     );
     ensure!(listings > 10, "only {listings} listings");
     Ok(())
