@@ -15,7 +15,7 @@ export KERNEL_SRC BUILD_DIR PROFILE ACCEL JOBS EXTRA TIMEOUT CMD KPARAMS
 
 S := scripts
 
-.PHONY: help setup kernel run test bench report mm-compare shell check patches info clean distclean
+.PHONY: help setup kernel run test bench report mm-compare mutants shell check patches info clean distclean
 
 help:
 	@sed -n 's/^## //p' $(firstword $(MAKEFILE_LIST))
@@ -39,6 +39,10 @@ report: kernel
 ## make mm-compare the kernel's mm selftests on this kernel and with CONFIG_USAC_MEM=n: must match
 mm-compare: setup
 	@$(S)/mm-compare.sh
+
+## make mutants    build each mutants/*.patch (a deliberate bug); the suite must fail on every one
+mutants: setup
+	@$(S)/mutants.sh
 
 ## make shell      interactive busybox shell in the VM (exit with `reboot -f` or Ctrl-A X)
 shell: kernel

@@ -46,4 +46,7 @@ step "checkpatch.pl --strict on the patch series"
 # MAINTAINERS patch for all of them instead.
 (cd "$SRC" && ./scripts/checkpatch.pl --strict -q --ignore FILE_PATH_CHANGES "$BUILD_DIR"/patches/*.patch) || fail=1
 
+step "every mutant (mutants/) still applies to the tree"
+"$REPO/scripts/mutants.sh" --check || fail=1
+
 [ $fail = 0 ] && info "check: all clean" || die "check found problems (above)"

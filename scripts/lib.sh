@@ -27,8 +27,9 @@ kernel_src() {
 	fi
 }
 
-# Out-of-tree object directory, one per profile so each stays incremental.
-kernel_obj() { echo "$BUILD_DIR/kbuild-$PROFILE"; }
+# Out-of-tree object directory, one per profile so each stays incremental (USAC_KOBJ: a scratch
+# copy, where scripts/mutants.sh builds its broken kernels).
+kernel_obj() { echo "${USAC_KOBJ:-$BUILD_DIR/kbuild-$PROFILE}"; }
 
 kmake() {
 	make -C "$(kernel_src)" O="$(kernel_obj)" LLVM=-19 \

@@ -6,6 +6,8 @@
 //! suite line is not a test); a suite that fails without a failing child, or a plan that was not
 //! kept, counts as a failure too.
 
+use crate::expected::Expectation;
+
 /// The line `/init` prints before powering off, followed by the command's exit status.
 pub const EXIT_SENTINEL: &str = "usac-vm-exit: ";
 
@@ -32,19 +34,31 @@ pub const SPLAT_PATTERNS: &[&str] = &[
     "Call Trace:",
 ];
 
+/// Leaf results of one KTAP document.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+}
+
 /// What a console log says about a run.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Report {
     /// Leaf tests that passed.
     pub passed: usize,
-    /// Leaf tests that were skipped.
-    pub skipped: usize,
-    /// Names of failed tests (and of suites that failed on their own).
+    /// Leaf tests that were skipped, as `suite: test`.
+    pub skipped: Vec<String>,
+    /// Failed tests as `suite: test` (and suites that failed on their own).
     pub failed: Vec<String>,
-    /// Kernel splats, broken plans, a missing or non-zero exit status.
+    /// Kernel splats, broken plans, a missing or non-zero exit status, missing suites.
     pub problems: Vec<String>,
     /// The exit status `/init` reported, if it got that far.
     pub exit_status: Option<i32>,
+    /// Suites that reported: KUnit's `# Subtest:` names and the selftests' document names.
+    pub suites: Vec<String>,
+    /// Whether the kernel printed KUnit's closing `# Totals:` line.
+    pub kunit_totals: bool,
 }
 
 impl Report {
@@ -53,13 +67,55 @@ impl Report {
         self.failed.is_empty() && self.problems.is_empty()
     }
 
-    /// The closing line: `N passed, N failed`, where problems count as failures.
+    /// The closing line: `N passed, N failed, N skipped`, where problems count as failures.
     pub fn closing_line(&self) -> String {
         format!(
-            "{} passed, {} failed",
+            "{} passed, {} failed, {} skipped",
             self.passed,
-            self.failed.len() + self.problems.len()
+            self.failed.len() + self.problems.len(),
+            self.skipped.len()
         )
+    }
+
+    /// Holds the run to what `expected` says must report and may skip.
+    pub fn expect(&mut self, expected: &Expectation) {
+        if !expected.kunit.is_empty() && !self.kunit_totals {
+            self.problems
+                .push("no KUnit summary (`# Totals:`) from the kernel".to_string());
+        }
+        let must: Vec<&str> = expected
+            .kunit
+            .iter()
+            .chain(expected.selftests)
+            .copied()
+            .collect();
+        for name in &must {
+            match self.suites.iter().filter(|s| s == name).count() {
+                1 => {}
+                0 => self.problems.push(format!("suite '{name}' did not report")),
+                n => self
+                    .problems
+                    .push(format!("suite '{name}' reported {n} times")),
+            }
+        }
+        if expected.only_these {
+            for name in self.suites.iter().filter(|s| !must.contains(&s.as_str())) {
+                self.problems.push(format!(
+                    "suite '{name}' is not in the '{}' list of ktap::expected",
+                    expected.name
+                ));
+            }
+        }
+        for skip in self
+            .skipped
+            .iter()
+            .filter(|s| !expected.skips.contains(&s.as_str()))
+        {
+            self.problems.push(format!(
+                "unexpected skip in profile '{}': {skip}",
+                expected.name
+            ));
+        }
     }
 }
 
@@ -72,6 +128,8 @@ struct Block {
     plan: Option<usize>,
     seen: usize,
     stream: &'static str,
+    /// `# Subtest: NAME` inside the block, or a top-level document's first comment line.
+    name: Option<String>,
 }
 
 /// KTAP state of one stream.
@@ -79,6 +137,8 @@ struct Block {
 struct Stream {
     name: &'static str,
     blocks: Vec<Block>,
+    /// Leaf results of the current top-level document, for its `# Totals:` line.
+    counts: Counts,
 }
 
 impl Stream {
@@ -86,17 +146,21 @@ impl Stream {
         Stream {
             name,
             blocks: Vec::new(),
+            counts: Counts::default(),
         }
     }
 
     fn close(block: Block, report: &mut Report) {
-        if let Some(plan) = block.plan {
-            if block.seen != plan {
-                report.problems.push(format!(
-                    "{} KTAP: planned {plan} tests at indent {}, saw {}",
-                    block.stream, block.indent, block.seen
-                ));
-            }
+        match block.plan {
+            Some(plan) if block.seen != plan => report.problems.push(format!(
+                "{} KTAP: planned {plan} tests at indent {}, saw {}",
+                block.stream, block.indent, block.seen
+            )),
+            None if block.seen > 0 => report.problems.push(format!(
+                "{} KTAP: {} results at indent {} without a plan",
+                block.stream, block.seen, block.indent
+            )),
+            _ => {}
         }
     }
 
@@ -120,9 +184,61 @@ impl Stream {
                 plan: None,
                 seen: 0,
                 stream: self.name,
+                name: None,
             });
         }
         self.blocks.last_mut().expect("pushed above")
+    }
+
+    /// The innermost suite name, for skip reports.
+    fn suite_name(&self) -> &str {
+        self.blocks
+            .iter()
+            .rev()
+            .find_map(|b| b.name.as_deref())
+            .unwrap_or("?")
+    }
+
+    fn comment(&mut self, indent: usize, text: &str, report: &mut Report) {
+        if let Some(name) = text.strip_prefix("Subtest: ") {
+            let block = self.block_at(indent);
+            block.name = Some(name.trim().to_string());
+            report.suites.push(name.trim().to_string());
+        } else if let Some(totals) = text.strip_prefix("Totals: ") {
+            if indent == 0 {
+                self.totals(totals, report);
+            }
+        } else if indent == 0
+            && self
+                .blocks
+                .last()
+                .is_some_and(|b| b.indent == 0 && b.plan.is_none() && b.name.is_none())
+        {
+            // A selftest document names itself in its first comment, before its plan.
+            let block = self.block_at(0);
+            block.name = Some(text.trim().to_string());
+            report.suites.push(text.trim().to_string());
+        }
+    }
+
+    /// Checks a document's `# Totals: pass:P fail:F skip:S` against the results it printed.
+    fn totals(&mut self, totals: &str, report: &mut Report) {
+        let field = |key: &str| -> Option<usize> {
+            totals
+                .split_whitespace()
+                .find_map(|f| f.strip_prefix(key)?.parse().ok())
+        };
+        let said = (field("pass:"), field("fail:"), field("skip:"));
+        let seen = self.counts;
+        if said != (Some(seen.passed), Some(seen.failed), Some(seen.skipped)) {
+            report.problems.push(format!(
+                "{} KTAP: '# Totals: {totals}' but {} passed, {} failed, {} skipped were printed",
+                self.name, seen.passed, seen.failed, seen.skipped
+            ));
+        }
+        if self.name == "kernel" {
+            report.kunit_totals = true;
+        }
     }
 
     fn line(&mut self, line: &str, report: &mut Report) {
@@ -134,7 +250,12 @@ impl Stream {
                 let b = self.blocks.pop().expect("checked above");
                 Self::close(b, report);
             }
+            if indent == 0 {
+                self.counts = Counts::default();
+            }
             self.block_at(indent);
+        } else if let Some(text) = body.strip_prefix("# ") {
+            self.comment(indent, text, report);
         } else if let Some(n) = parse_plan(body) {
             self.close_deeper(indent, report);
             self.block_at(indent).plan = Some(n);
@@ -143,11 +264,16 @@ impl Stream {
             let own_failure = !(result.ok || parent && child_failures > 0);
             if !parent {
                 if !result.ok {
-                    report.failed.push(result.name.to_string());
+                    let suite = self.suite_name().to_string();
+                    report.failed.push(format!("{suite}: {}", result.name));
+                    self.counts.failed += 1;
                 } else if result.skip {
-                    report.skipped += 1;
+                    let suite = self.suite_name().to_string();
+                    report.skipped.push(format!("{suite}: {}", result.name));
+                    self.counts.skipped += 1;
                 } else {
                     report.passed += 1;
+                    self.counts.passed += 1;
                 }
             } else if own_failure {
                 report.failed.push(format!("{} (suite)", result.name));
@@ -213,6 +339,13 @@ fn split_kernel_prefix(line: &str) -> (bool, &str) {
         }
     }
     (false, line)
+}
+
+/// Reads a whole console log and holds it to `expected`.
+pub fn check_expecting(log: &str, expected: &Expectation) -> Report {
+    let mut report = check(log);
+    report.expect(expected);
+    report
 }
 
 /// Reads a whole console log.
@@ -291,7 +424,7 @@ mod tests {
         let r = check(&with_exit(KUNIT_OK, 0));
         assert_eq!(r.passed, 2);
         assert!(r.is_success(), "{r:?}");
-        assert_eq!(r.closing_line(), "2 passed, 0 failed");
+        assert_eq!(r.closing_line(), "2 passed, 0 failed, 0 skipped");
     }
 
     #[test]
@@ -307,8 +440,11 @@ mod tests {
             );
         let r = check(&with_exit(&log, 0));
         assert_eq!(r.passed, 1);
-        assert_eq!(r.failed, vec!["rust_doctest_kernel_b".to_string()]);
-        assert_eq!(r.closing_line(), "1 passed, 1 failed");
+        assert_eq!(
+            r.failed,
+            vec!["rust_doctests_kernel: rust_doctest_kernel_b".to_string()]
+        );
+        assert_eq!(r.closing_line(), "1 passed, 1 failed, 0 skipped");
     }
 
     #[test]
@@ -326,8 +462,11 @@ mod tests {
         let log = "KTAP version 1\n# boot\n1..3\nok 1 a\n[    1.0] random: crng init done\n\
                    ok 2 b # SKIP no swap\nnot ok 3 c\n";
         let r = check(&with_exit(log, 1));
-        assert_eq!((r.passed, r.skipped), (1, 1));
-        assert_eq!(r.failed, vec!["c".to_string()]);
+        assert_eq!(
+            (r.passed, r.skipped.clone()),
+            (1, vec!["boot: b".to_string()])
+        );
+        assert_eq!(r.failed, vec!["boot: c".to_string()]);
         assert!(r
             .problems
             .iter()
@@ -386,6 +525,131 @@ mod tests {
     fn harness_lines_quoting_a_pattern_are_not_splats() {
         let log = format!("usac-vm: running: echo WARNING: x\n{KUNIT_OK}");
         assert!(check(&with_exit(&log, 0)).is_success());
+    }
+
+    /// A selftest document as `ktap::writer` prints it.
+    fn selftest_doc(name: &str, results: &[&str]) -> String {
+        let mut doc = format!("KTAP version 1\n# {name}\n1..{}\n", results.len());
+        let (mut pass, mut fail, mut skip) = (0, 0, 0);
+        for (i, r) in results.iter().enumerate() {
+            match *r {
+                "ok" => pass += 1,
+                "skip" => skip += 1,
+                _ => fail += 1,
+            }
+            let line = match *r {
+                "ok" => format!("ok {} t{i}", i + 1),
+                "skip" => format!("ok {} t{i} # SKIP no reason", i + 1),
+                _ => format!("not ok {} t{i}", i + 1),
+            };
+            doc.push_str(&line);
+            doc.push('\n');
+        }
+        doc.push_str(&format!("# Totals: pass:{pass} fail:{fail} skip:{skip}\n"));
+        doc
+    }
+
+    /// A full passing `default` run: KUnit and every pinned selftest document.
+    fn default_run() -> String {
+        let mut log = KUNIT_OK.to_string();
+        log.push_str("[    0.500009] # Totals: pass:2 fail:0 skip:0 total:2\n");
+        for name in crate::expected::by_name("default").unwrap().selftests {
+            log.push_str(&selftest_doc(name, &["ok", "ok"]));
+        }
+        with_exit(&log, 0)
+    }
+
+    fn expecting(log: &str, kind: &str) -> Report {
+        check_expecting(log, crate::expected::by_name(kind).unwrap())
+    }
+
+    #[test]
+    fn a_full_run_meets_its_expectation() {
+        let r = expecting(&default_run(), "default");
+        assert!(r.is_success(), "{r:?}");
+        assert_eq!(r.suites.len(), 9);
+        assert_eq!(r.closing_line(), "18 passed, 0 failed, 0 skipped");
+    }
+
+    #[test]
+    fn a_missing_suite_fails_the_run() {
+        let log = default_run().replace(&selftest_doc("usac fuzz", &["ok", "ok"]), "");
+        let r = expecting(&log, "default");
+        assert_eq!(
+            r.problems,
+            vec!["suite 'usac fuzz' did not report".to_string()]
+        );
+        assert_eq!(r.closing_line(), "16 passed, 1 failed, 0 skipped");
+    }
+
+    #[test]
+    fn a_suite_reported_twice_or_not_pinned_fails_the_run() {
+        let twice = default_run().replace(
+            "usac-vm-exit",
+            &format!("{}usac-vm-exit", selftest_doc("usac fuzz", &["ok"])),
+        );
+        let r = expecting(&twice, "default");
+        assert_eq!(
+            r.problems,
+            vec!["suite 'usac fuzz' reported 2 times".to_string()]
+        );
+        let extra = default_run().replace(
+            "usac-vm-exit",
+            &format!("{}usac-vm-exit", selftest_doc("usac new", &["ok"])),
+        );
+        assert!(expecting(&extra, "default").problems[0].contains("'usac new' is not in"));
+        // A custom command may print any KTAP.
+        assert!(expecting(&extra, "custom").is_success());
+    }
+
+    #[test]
+    fn a_missing_kunit_summary_fails_the_run() {
+        let log = default_run().replace(
+            "[    0.500009] # Totals: pass:2 fail:0 skip:0 total:2\n",
+            "",
+        );
+        assert!(expecting(&log, "default").problems[0].contains("no KUnit summary"));
+        let no_kunit = with_exit(&selftest_doc("x", &["ok"]), 0);
+        let r = expecting(&no_kunit, "custom");
+        assert!(
+            r.problems.iter().any(|p| p.contains("no KUnit summary")),
+            "{r:?}"
+        );
+        assert!(r
+            .problems
+            .iter()
+            .any(|p| p.contains("'rust_doctests_kernel' did not report")));
+    }
+
+    #[test]
+    fn skips_are_counted_and_an_unexpected_skip_fails() {
+        let log = default_run().replace(
+            &selftest_doc("usac boot", &["ok", "ok"]),
+            &selftest_doc("usac boot", &["ok", "skip"]),
+        );
+        let r = expecting(&log, "default");
+        assert_eq!(r.skipped, vec!["usac boot: t1".to_string()]);
+        assert_eq!(
+            r.problems,
+            vec!["unexpected skip in profile 'default': usac boot: t1".to_string()]
+        );
+        assert_eq!(r.closing_line(), "17 passed, 1 failed, 1 skipped");
+    }
+
+    #[test]
+    fn totals_that_disagree_with_the_results_fail() {
+        let log = with_exit(
+            "KTAP version 1\n# s\n1..1\nok 1 a\n# Totals: pass:2 fail:0 skip:0\n",
+            0,
+        );
+        let r = check(&log);
+        assert!(r.problems[0].contains("'# Totals: pass:2"), "{r:?}");
+    }
+
+    #[test]
+    fn results_without_a_plan_fail() {
+        let r = check(&with_exit("KTAP version 1\n# s\nok 1 a\n", 0));
+        assert!(r.problems[0].contains("without a plan"), "{r:?}");
     }
 
     #[test]

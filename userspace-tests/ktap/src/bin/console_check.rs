@@ -1,30 +1,56 @@
-//! `usac-console-check LOG`: reads a VM console log and prints what it says — failed tests, kernel
-//! splats, a missing exit status — then the closing line `N passed, N failed`. Exits non-zero on
-//! any failure.
+//! `usac-console-check [--expect KIND] LOG`: reads a VM console log and prints what it says —
+//! failed tests, kernel splats, broken plans, missing suites, unexpected skips, a missing exit
+//! status — then the closing line `N passed, N failed, N skipped`. Exits 1 on any failure, 2 on
+//! a usage error.
 
+use clap::Parser;
+use ktap::expected::{self, EXPECTATIONS};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+#[derive(Parser)]
+#[command(about = "Judge a usac VM console log: KUnit, selftest KTAP, kernel splats, exit status")]
+struct Args {
+    /// What must report and what may skip: a profile (default, debug, nousac) or custom.
+    #[arg(long, default_value = "custom", value_parser = expected_kind)]
+    expect: String,
+    /// The console log of the VM run.
+    log: PathBuf,
+}
+
+fn expected_kind(s: &str) -> Result<String, String> {
+    match expected::by_name(s) {
+        Some(_) => Ok(s.to_string()),
+        None => Err(format!(
+            "one of {}",
+            EXPECTATIONS
+                .iter()
+                .map(|e| e.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
 fn main() -> ExitCode {
-    let Some(path) = std::env::args().nth(1) else {
-        eprintln!("usage: usac-console-check CONSOLE_LOG");
-        return ExitCode::from(2);
-    };
-    let log = match std::fs::read(&path) {
+    let args = Args::parse();
+    let log = match std::fs::read(&args.log) {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(e) => {
-            eprintln!("usac-console-check: {path}: {e}");
+            eprintln!("usac-console-check: {}: {e}", args.log.display());
             return ExitCode::from(2);
         }
     };
-    let report = ktap::console::check(&log);
+    let expected = expected::by_name(&args.expect).expect("checked by clap");
+    let report = ktap::console::check_expecting(&log, expected);
     for name in &report.failed {
         println!("FAILED: {name}");
     }
     for problem in &report.problems {
         println!("PROBLEM: {problem}");
     }
-    if report.skipped > 0 {
-        println!("{} skipped", report.skipped);
+    for skip in &report.skipped {
+        println!("SKIPPED: {skip}");
     }
     println!("{}", report.closing_line());
     if report.is_success() {

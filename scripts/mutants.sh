@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# `make mutants`: proves that the suite can fail. Each mutants/NN-name.patch is one plausible bug;
+# it is applied to the prepared kernel tree, built incrementally in a scratch copy of its profile's
+# object directory, and the profile's whole suite (`make test`'s VM run and console check) must
+# FAIL on it. The tree is restored byte for byte, mtimes included, right after each build (and on
+# any exit), so the normal builds stay incremental. First, the unmutated kernel of every profile
+# and boot-parameter set the mutants use must pass: a control that fails would make kills mean
+# nothing. Prints the table mutant -> tests that killed it; any survivor fails the run.
+#
+#   MUTANTS='03 07'   run only these (number prefixes)
+#   scripts/mutants.sh --check   only check that every mutant still applies to the tree
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+SRC=$(kernel_src)
+DIR=$REPO/mutants
+CHECK=$REPO/userspace-tests/target/x86_64-unknown-linux-gnu/release/usac-console-check
+field() { sed -n "s/^$1: //p" "$2" | head -1; }
+files_of() { sed -n 's|^+++ b/||p' "$1"; }
+
+selected=()
+for m in "$DIR"/*.patch; do
+	n=$(basename "$m")
+	if [ -n "${MUTANTS:-}" ] && ! grep -qw "${n%%-*}" <<<"$MUTANTS"; then continue; fi
+	case $(field Profile "$m") in default | debug) ;; *) die "$n: Profile must be default or debug" ;; esac
+	selected+=("$m")
+done
+[ ${#selected[@]} -gt 0 ] || die "no mutant matches MUTANTS='${MUTANTS:-}'"
+
+"$REPO/scripts/prepare-tree.sh"
+for m in "${selected[@]}"; do
+	patch -s -d "$SRC" -p1 -F0 --dry-run <"$m" >/dev/null || die "$(basename "$m") does not apply to the tree"
+done
+if [ "${1:-}" = --check ]; then
+	info "all ${#selected[@]} mutants apply"
+	exit 0
+fi
+
+# Restoring: the files a mutant touches are saved (cp -p) before it is applied.
+SAVED=$(mktemp -d)
+restore() {
+	(cd "$SAVED" && find . -type f) | while IFS= read -r f; do cp -p "$SAVED/$f" "$SRC/$f"; done
+	(cd "$SAVED" && find . -type f) | while IFS= read -r f; do
+		cmp -s "$SAVED/$f" "$SRC/$f" && [ "$(stat -c %Y "$SAVED/$f")" = "$(stat -c %Y "$SRC/$f")" ] ||
+			die "could not restore ${f#./}"
+	done
+	rm -rf "${SAVED:?}"/*
+}
+cleanup() {
+	restore
+	rm -rf "$SAVED" "$BUILD_DIR"/kbuild-mutant-*
+	pkill -P $$ 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Runs the suite of profile $1 with boot parameters $2 on the kernel in USAC_KOBJ (or the
+# profile's own); writes the console check's verdict to $BUILD_DIR/logs/$3.check.
+run_suite() {
+	local timeout=300
+	[ "$1" = debug ] && timeout=900
+	rm -f "$BUILD_DIR/logs/$3.log"
+	PROFILE=$1 KPARAMS=$2 TIMEOUT=$timeout "$REPO/scripts/run-vm.sh" "$3" usac-run-selftests >/dev/null 2>"$BUILD_DIR/logs/$3.err" || true
+	[ -f "$BUILD_DIR/logs/$3.log" ] || { cat "$BUILD_DIR/logs/$3.err"; die "could not start the VM for $3"; }
+	"$CHECK" --expect "$1" "$BUILD_DIR/logs/$3.log" >"$BUILD_DIR/logs/$3.check"
+}
+
+t0=$(date +%s)
+mkdir -p "$BUILD_DIR/logs"
+for p in $(for m in "${selected[@]}"; do field Profile "$m"; done | sort -u); do
+	PROFILE=$p "$REPO/scripts/build-kernel.sh" >/dev/null
+done
+# Controls: every (profile, boot parameters) pair the mutants use passes unmutated.
+for pk in $(for m in "${selected[@]}"; do echo "$(field Profile "$m")/$(field Kparams "$m")"; done | sort -u); do
+	p=${pk%%/*} k=${pk#*/}
+	log=mutant-control-$p${k:+-${k//[^a-z0-9_]/_}}
+	info "control: unmutated $p kernel${k:+ with $k}"
+	run_suite "$p" "$k" "$log" || { cat "$BUILD_DIR/logs/$log.check"; die "the unmutated $p kernel fails its suite"; }
+done
+
+TABLE=$BUILD_DIR/logs/mutants.md
+{
+	echo "| mutant | profile | killed by | s |"
+	echo "|---|---|---|---|"
+} >"$TABLE"
+survivors=0
+for m in "${selected[@]}"; do
+	name=$(basename "$m" .patch) p=$(field Profile "$m") k=$(field Kparams "$m")
+	start=$(date +%s)
+	info "mutant $name: $(field Mutant "$m")"
+	export USAC_KOBJ=$BUILD_DIR/kbuild-mutant-$p
+	# A fresh copy of the profile's objects for each mutant: none inherits another's objects.
+	rm -rf "$USAC_KOBJ" && cp -a "$BUILD_DIR/kbuild-$p" "$USAC_KOBJ"
+	for f in $(files_of "$m"); do
+		mkdir -p "$(dirname "$SAVED/$f")" && cp -p "$SRC/$f" "$SAVED/$f"
+	done
+	patch -s -d "$SRC" -p1 -F0 <"$m"
+	# A mutant that does not build proves nothing about the tests: that is an error.
+	if ! kmake bzImage >"$BUILD_DIR/logs/kbuild-$name.log" 2>&1; then
+		grep -E -A8 '(^|: )error' "$BUILD_DIR/logs/kbuild-$name.log" | head -30
+		die "mutant $name does not build (log: $BUILD_DIR/logs/kbuild-$name.log)"
+	fi
+	restore
+	if run_suite "$p" "$k" "mutant-$name"; then
+		killers="**SURVIVED**"
+		survivors=$((survivors + 1))
+	else
+		# The failed tests and what else went wrong (a splat, a hang), not the runner's exit status.
+		killers=$(grep -v '^PROBLEM: the command in the VM exited' "$BUILD_DIR/logs/mutant-$name.check" |
+			sed -nE 's/^FAILED: (.*)/\1/p; s/^PROBLEM: (kernel splat \([^)]*\)).*/\1/p; s/^PROBLEM: (.{0,60}).*/\1/p' |
+			sort -u | paste -sd';' - | sed 's/;/; /g')
+	fi
+	unset USAC_KOBJ
+	echo "| $name | $p${k:+ $k} | $killers | $(($(date +%s) - start)) |" | tee -a "$TABLE" >&2
+done
+echo
+cat "$TABLE"
+info "${#selected[@]} mutants, $survivors survived, $(($(date +%s) - t0)) s (table: $TABLE)"
+[ "$survivors" = 0 ] || die "$survivors mutant(s) survived the suite"
