@@ -10,9 +10,10 @@ pub fn field_in(text: &str, field: &str) -> Option<u64> {
     })
 }
 
-/// One mapping of /proc/PID/smaps.
+/// One mapping of an smaps text, borrowed from it: reading smaps allocates nothing (a tool
+/// that measures its own memory reads smaps between measurements).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Vma {
+pub struct SmapsEntry<'a> {
     pub start: usize,
     pub end: usize,
     pub rss_kb: u64,
@@ -20,9 +21,72 @@ pub struct Vma {
     pub anon_huge_kb: u64,
     /// `Locked`: memory of the mapping that is mlocked.
     pub locked_kb: u64,
+    /// The `VmFlags` mnemonics, space-separated.
+    pub flags: &'a str,
+    /// The path column: a file, `[heap]`, `[stack]`, ... or empty for anonymous memory.
+    pub name: &'a str,
+}
+
+impl SmapsEntry<'_> {
+    /// Whether `VmFlags` has `mnemonic`.
+    pub fn has_flag(&self, mnemonic: &str) -> bool {
+        self.flags.split_whitespace().any(|f| f == mnemonic)
+    }
+}
+
+/// The start and end of a mapping's first line (`7f00...-7f00... rw-p ...`), and its name.
+fn smaps_header(line: &str) -> Option<(usize, usize, &str)> {
+    let (range, _) = line.split_once(' ')?;
+    let (start, end) = range.split_once('-')?;
+    let start = usize::from_str_radix(start, 16).ok()?;
+    let end = usize::from_str_radix(end, 16).ok()?;
+    // Five columns (range, perms, offset, device, inode), then the name.
+    let name = line.splitn(6, ' ').nth(5).unwrap_or("").trim();
+    Some((start, end, name))
+}
+
+/// The mappings of an smaps text, in order.
+pub fn smaps_entries(text: &str) -> impl Iterator<Item = SmapsEntry<'_>> {
+    let mut lines = text.lines().peekable();
+    std::iter::from_fn(move || {
+        let (start, end, name) = loop {
+            if let Some(header) = smaps_header(lines.next()?) {
+                break header;
+            }
+        };
+        let mut e = SmapsEntry {
+            start,
+            end,
+            name,
+            ..SmapsEntry::default()
+        };
+        while let Some(line) = lines.next_if(|l| smaps_header(l).is_none()) {
+            if let Some(flags) = line.strip_prefix("VmFlags:") {
+                e.flags = flags.trim();
+            } else if let Some((key, _)) = line.split_once(':') {
+                let field = match key {
+                    "Rss" => &mut e.rss_kb,
+                    "AnonHugePages" => &mut e.anon_huge_kb,
+                    "Locked" => &mut e.locked_kb,
+                    _ => continue,
+                };
+                *field = field_in(line, key).unwrap_or(0);
+            }
+        }
+        Some(e)
+    })
+}
+
+/// One mapping of /proc/PID/smaps, owned.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Vma {
+    pub start: usize,
+    pub end: usize,
+    pub rss_kb: u64,
+    pub anon_huge_kb: u64,
+    pub locked_kb: u64,
     /// The two-letter `VmFlags` mnemonics.
     pub flags: Vec<String>,
-    /// The path column: a file, `[heap]`, `[stack]`, ... or empty for anonymous memory.
     pub name: String,
 }
 
@@ -33,43 +97,23 @@ impl Vma {
     }
 }
 
-/// Parses the text of /proc/PID/smaps.
-pub fn parse_smaps(text: &str) -> Vec<Vma> {
-    let mut vmas: Vec<Vma> = Vec::new();
-    for line in text.lines() {
-        let first = line.split_whitespace().next().unwrap_or("");
-        if let Some((start, end)) = first.split_once('-') {
-            if let (Ok(start), Ok(end)) = (
-                usize::from_str_radix(start, 16),
-                usize::from_str_radix(end, 16),
-            ) {
-                vmas.push(Vma {
-                    start,
-                    end,
-                    name: line
-                        .split_whitespace()
-                        .skip(5)
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                    ..Vma::default()
-                });
-                continue;
-            }
-        }
-        let Some(vma) = vmas.last_mut() else { continue };
-        if let Some(flags) = line.strip_prefix("VmFlags:") {
-            vma.flags = flags.split_whitespace().map(str::to_string).collect();
-        } else if let Some((key, _)) = line.split_once(':') {
-            let field = match key {
-                "Rss" => &mut vma.rss_kb,
-                "AnonHugePages" => &mut vma.anon_huge_kb,
-                "Locked" => &mut vma.locked_kb,
-                _ => continue,
-            };
-            *field = field_in(line, key).unwrap_or(0);
+impl From<SmapsEntry<'_>> for Vma {
+    fn from(e: SmapsEntry<'_>) -> Self {
+        Vma {
+            start: e.start,
+            end: e.end,
+            rss_kb: e.rss_kb,
+            anon_huge_kb: e.anon_huge_kb,
+            locked_kb: e.locked_kb,
+            flags: e.flags.split_whitespace().map(str::to_string).collect(),
+            name: e.name.to_string(),
         }
     }
-    vmas
+}
+
+/// Parses the text of /proc/PID/smaps.
+pub fn parse_smaps(text: &str) -> Vec<Vma> {
+    smaps_entries(text).map(Vma::from).collect()
 }
 
 #[cfg(test)]
