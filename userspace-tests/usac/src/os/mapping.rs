@@ -69,11 +69,6 @@ impl Mapping {
         self.ptr.as_ptr() as usize
     }
 
-    /// The first byte, for syscalls that take the address.
-    pub fn as_ptr(&self) -> *mut u8 {
-        self.ptr.as_ptr()
-    }
-
     /// The length in bytes.
     pub fn len(&self) -> usize {
         self.len

@@ -15,7 +15,7 @@ pub enum Exit {
 
 impl Exit {
     /// How a process ended, from its wait status; `None` while it is alive (stopped).
-    pub fn of(status: WaitStatus) -> Option<Exit> {
+    fn of(status: WaitStatus) -> Option<Exit> {
         match status {
             WaitStatus::Exited(_, code) => Some(Exit::Code(code)),
             WaitStatus::Signaled(_, signal, _) => Some(Exit::Signal(signal)),
@@ -60,11 +60,6 @@ pub fn in_child(f: impl FnOnce() -> i32) -> io::Result<Exit> {
 }
 
 impl Child {
-    /// The child's pid.
-    pub fn pid(&self) -> Pid {
-        self.pid
-    }
-
     /// The child's pid as the syscalls take it.
     pub fn raw_pid(&self) -> i32 {
         self.pid.as_raw()
