@@ -1,4 +1,10 @@
-//! Measurement helpers: alternating rounds, medians, ratios.
+//! Measurement helpers: alternating rounds, medians, ratios; and `usac-bench`'s command line
+//! ([`cli::command`], for a man-page generator).
+
+pub mod cli;
+
+use usac_schema::bench::BenchRow;
+use usac_schema::Schema;
 
 /// The median of `samples` (sorted in place); 0 for none.
 pub fn median(samples: &mut [f64]) -> f64 {
@@ -73,65 +79,22 @@ pub fn alternate(
     }
 }
 
-/// One benchmark result: candidate vs baseline, in ns per operation.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Row {
-    pub name: String,
-    pub candidate_ns: f64,
-    pub baseline_ns: f64,
-    /// The smallest and largest sample of each side.
-    pub candidate_min_ns: f64,
-    pub candidate_max_ns: f64,
-    pub baseline_min_ns: f64,
-    pub baseline_max_ns: f64,
-    /// The smallest and largest per-round ratio.
-    pub ratio_min: f64,
-    pub ratio_max: f64,
-    /// How many items (processes) one operation covers; 1 when it is not a listing.
-    pub items: usize,
-}
-
-impl Row {
-    /// A row from the measurements of [`alternate`], for operations that cover `items` items.
-    pub fn new(name: String, m: Paired, items: usize) -> Self {
-        Row {
-            name,
-            candidate_ns: m.candidate.median,
-            baseline_ns: m.baseline.median,
-            candidate_min_ns: m.candidate.min,
-            candidate_max_ns: m.candidate.max,
-            baseline_min_ns: m.baseline.min,
-            baseline_max_ns: m.baseline.max,
-            ratio_min: m.ratio_min,
-            ratio_max: m.ratio_max,
-            items,
-        }
-    }
-
-    /// candidate / baseline, of the medians.
-    pub fn ratio(&self) -> f64 {
-        self.candidate_ns / self.baseline_ns
-    }
-
-    /// The row as a JSON object with stable field names.
-    pub fn json(&self) -> String {
-        format!(
-            "{{\"name\":\"{}\",\"candidate_ns\":{:.1},\"baseline_ns\":{:.1},\"ratio\":{:.3},\
-             \"ratio_min\":{:.3},\"ratio_max\":{:.3},\"candidate_min_ns\":{:.1},\
-             \"candidate_max_ns\":{:.1},\"baseline_min_ns\":{:.1},\"baseline_max_ns\":{:.1},\
-             \"items\":{}}}",
-            self.name,
-            self.candidate_ns,
-            self.baseline_ns,
-            self.ratio(),
-            self.ratio_min,
-            self.ratio_max,
-            self.candidate_min_ns,
-            self.candidate_max_ns,
-            self.baseline_min_ns,
-            self.baseline_max_ns,
-            self.items
-        )
+/// The result of a benchmark named `name` from the measurements of [`alternate`], for operations
+/// that cover `items` items (processes; 1 when it is not a listing).
+pub fn row(name: String, m: Paired, items: u64) -> BenchRow {
+    BenchRow {
+        schema: Schema::new(),
+        name,
+        candidate_ns: m.candidate.median,
+        baseline_ns: m.baseline.median,
+        ratio: m.candidate.median / m.baseline.median,
+        ratio_min: m.ratio_min,
+        ratio_max: m.ratio_max,
+        candidate_min_ns: m.candidate.min,
+        candidate_max_ns: m.candidate.max,
+        baseline_min_ns: m.baseline.min,
+        baseline_max_ns: m.baseline.max,
+        items,
     }
 }
 
@@ -171,14 +134,14 @@ mod tests {
         };
         assert_eq!((m.candidate, m.baseline.median), (c, 1.0));
         assert_eq!((m.ratio_min, m.ratio_max), (1.0, 9.0));
-        let row = Row::new("x".into(), m, 3);
-        assert!((row.ratio() - 2.5).abs() < 1e-9);
+        let row = row("x".into(), m, 3);
+        assert!((row.ratio - 2.5).abs() < 1e-9);
         assert_eq!(
-            row.json(),
-            "{\"name\":\"x\",\"candidate_ns\":2.5,\"baseline_ns\":1.0,\"ratio\":2.500,\
-             \"ratio_min\":1.000,\"ratio_max\":9.000,\"candidate_min_ns\":1.0,\
-             \"candidate_max_ns\":9.0,\"baseline_min_ns\":1.0,\"baseline_max_ns\":1.0,\
-             \"items\":3}"
+            serde_json::to_string(&row).unwrap(),
+            "{\"schema\":\"usac-bench/1\",\"name\":\"x\",\"candidate_ns\":2.5,\
+             \"baseline_ns\":1.0,\"ratio\":2.5,\"ratio_min\":1.0,\"ratio_max\":9.0,\
+             \"candidate_min_ns\":1.0,\"candidate_max_ns\":9.0,\"baseline_min_ns\":1.0,\
+             \"baseline_max_ns\":1.0,\"items\":3}"
         );
     }
 }

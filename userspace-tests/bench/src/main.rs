@@ -8,73 +8,55 @@
 //!   /proc/*/statm (what a `free`-like tool reads), at 100, 1000, 5000 and 10000 processes; and
 //!   one process's statistics with 20 000 mappings vs a handful.
 //!
-//! Prints a table, and each row as `BENCH-JSON {...}` for tools that collect results.
+//! Prints a table, and each row as `BENCH-JSON {...}` (schema usac-bench/1) for usac-report.
 
+use clap::Parser;
+use std::process::ExitCode;
 use std::time::Instant;
-use usac_bench::{alternate, Row};
+use usac::os::{fork, Child, Mapping, ProtFlags};
+use usac_bench::cli::{BenchArgs, Which};
+use usac_bench::{alternate, row};
+use usac_schema::bench::{BenchRow, TAG};
 
 const PAGE: usize = 4096;
 
-fn mmap_anon(len: usize) -> usize {
-    // SAFETY: a fresh anonymous mapping; the kernel picks the address.
-    let p = unsafe {
-        libc::mmap(
-            std::ptr::null_mut(),
-            len,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-            -1,
-            0,
-        )
-    };
-    assert!(p != libc::MAP_FAILED, "mmap of {len} bytes failed");
-    p as usize
+fn mmap_anon(len: usize) -> Mapping {
+    Mapping::anon(len).unwrap_or_else(|e| panic!("mmap of {len} bytes: {e}"))
 }
 
-fn tamalloc(len: usize) -> usize {
-    usac::tamalloc_raw(len, 0).unwrap_or_else(|e| panic!("tamalloc of {len} bytes: {e}"))
-}
-
-fn unmap(addr: usize, len: usize) {
-    // SAFETY: unmapping a mapping this benchmark made.
-    unsafe { libc::munmap(addr as *mut libc::c_void, len) };
+fn tamalloc(len: usize) -> Mapping {
+    Mapping::tamalloc(len).unwrap_or_else(|e| panic!("tamalloc of {len} bytes: {e}"))
 }
 
 /// ns per call of `map(len)`, over `calls` calls (unmapped afterwards, untimed).
-fn call_latency(map: fn(usize) -> usize, len: usize, calls: usize) -> f64 {
-    let mut addrs = Vec::with_capacity(calls);
+fn call_latency(map: fn(usize) -> Mapping, len: usize, calls: usize) -> f64 {
+    let mut maps = Vec::with_capacity(calls);
     let start = Instant::now();
     for _ in 0..calls {
-        addrs.push(map(len));
+        maps.push(map(len));
     }
     let ns = start.elapsed().as_nanos() as f64 / calls as f64;
-    for a in addrs {
-        unmap(a, len);
-    }
+    drop(maps);
     ns
 }
 
 /// ns per page of touching every page of a fresh mapping, by write or by read.
-fn fault_cost(map: fn(usize) -> usize, pages: usize, write: bool) -> f64 {
-    let addr = map(pages * PAGE);
+fn fault_cost(map: fn(usize) -> Mapping, pages: usize, write: bool) -> f64 {
+    let m = map(pages * PAGE);
     let start = Instant::now();
     for p in 0..pages {
-        let ptr = (addr + p * PAGE) as *mut u8;
-        // SAFETY: inside the mapping made above.
-        unsafe {
-            if write {
-                std::ptr::write_volatile(ptr, 1);
-            } else {
-                std::ptr::read_volatile(ptr);
-            }
+        if write {
+            m.write_byte(p * PAGE, 1);
+        } else {
+            m.read_byte(p * PAGE);
         }
     }
     let ns = start.elapsed().as_nanos() as f64 / pages as f64;
-    unmap(addr, pages * PAGE);
+    drop(m);
     ns
 }
 
-fn tamalloc_rows(rounds: usize) -> Vec<Row> {
+fn tamalloc_rows(rounds: usize) -> Vec<BenchRow> {
     let mut rows = Vec::new();
     for (label, len, calls) in [
         ("4KiB", 4 << 10, 4000),
@@ -86,7 +68,7 @@ fn tamalloc_rows(rounds: usize) -> Vec<Row> {
             || call_latency(tamalloc, len, calls),
             || call_latency(mmap_anon, len, calls),
         );
-        rows.push(Row::new(
+        rows.push(row(
             format!("call latency {label} (tamalloc vs mmap)"),
             m,
             1,
@@ -99,7 +81,7 @@ fn tamalloc_rows(rounds: usize) -> Vec<Row> {
             || fault_cost(tamalloc, pages, write),
             || fault_cost(mmap_anon, pages, write),
         );
-        rows.push(Row::new(
+        rows.push(row(
             format!("{label} per page, {pages} pages (tamalloc vs mmap)"),
             m,
             1,
@@ -167,34 +149,21 @@ fn timed<T>(f: impl FnOnce() -> T) -> (f64, T) {
     (start.elapsed().as_nanos() as f64, v)
 }
 
-/// Forks a child that runs `setup` and then waits (blocked in pause) until killed.
-fn spawn_paused(setup: impl FnOnce()) -> i32 {
-    // SAFETY: the child only runs `setup` and pauses until it is killed.
-    let pid = unsafe { libc::fork() };
-    if pid == 0 {
-        setup();
+/// Forks a child that runs `setup`, keeps what it returns and waits (blocked in pause) until
+/// killed: when the returned `Child` is dropped.
+fn spawn_paused<T>(setup: impl FnOnce() -> T) -> Child {
+    fork(|| {
+        let _kept = setup();
         loop {
-            // SAFETY: pause has no preconditions.
-            unsafe { libc::pause() };
+            nix::unistd::pause();
         }
-    }
-    assert!(pid > 0, "fork failed");
-    pid
+    })
+    .expect("fork")
 }
 
-/// Forks `n` children that wait until killed; returns their pids.
-fn spawn_sleepers(n: usize) -> Vec<i32> {
+/// Forks `n` children that wait until killed.
+fn spawn_sleepers(n: usize) -> Vec<Child> {
     (0..n).map(|_| spawn_paused(|| ())).collect()
-}
-
-fn kill_all(pids: &[i32]) {
-    for &pid in pids {
-        // SAFETY: killing and reaping our own children.
-        unsafe {
-            libc::kill(pid, libc::SIGKILL);
-            libc::waitpid(pid, std::ptr::null_mut(), 0);
-        }
-    }
 }
 
 /// The number of mappings of process `pid`.
@@ -204,7 +173,7 @@ fn vma_count(pid: i32) -> usize {
 
 /// Every process listed by the syscall vs by /proc, and the global sums vs a statm-only /proc
 /// sum, at several process counts.
-fn stats_rows(rounds: usize) -> Vec<Row> {
+fn stats_rows(rounds: usize) -> Vec<BenchRow> {
     let mut rows = Vec::new();
     let mut sleepers = Vec::new();
     for target in [100usize, 1000, 5000, 10000] {
@@ -219,52 +188,45 @@ fn stats_rows(rounds: usize) -> Vec<Row> {
         let mut list =
             || usac::mem_stats_process_raw(0, buf.as_mut_ptr(), buf.len(), 0).expect("listing");
         let m = alternate(rounds, || timed(&mut list).0, || timed(proc_scan).0);
-        rows.push(Row::new(
+        rows.push(row(
             format!("all-process stats, {n} processes (syscall vs /proc status+oom_score+adj)"),
             m,
-            n,
+            n as u64,
         ));
         let m = alternate(
             rounds,
             || timed(|| usac::mem_stats_global().expect("global").nr_processes).0,
             || timed(statm_sum).0,
         );
-        rows.push(Row::new(
+        rows.push(row(
             format!("global stats, {n} processes (syscall vs /proc statm sum)"),
             m,
-            n,
+            n as u64,
         ));
     }
-    kill_all(&sleepers);
+    drop(sleepers);
     rows
 }
 
 /// One process's statistics when it has 20 000 mappings vs when it has a handful.
-fn vma_rows(rounds: usize) -> Vec<Row> {
+fn vma_rows(rounds: usize) -> Vec<BenchRow> {
     const PAGES: usize = 20_000;
     let heavy = spawn_paused(|| {
-        // SAFETY: a fresh private mapping of our own, then protection changes inside it: every
-        // other page read-only, so that no two neighbours merge into one VMA.
-        unsafe {
-            let p = libc::mmap(
-                std::ptr::null_mut(),
-                PAGES * PAGE,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            ) as usize;
-            for i in (0..PAGES).step_by(2) {
-                libc::mprotect((p + i * PAGE) as *mut _, PAGE, libc::PROT_READ);
-            }
+        // Every other page read-only, so that no two neighbours merge into one VMA.
+        let mut m = mmap_anon(PAGES * PAGE);
+        for i in (0..PAGES).step_by(2) {
+            m.protect(i * PAGE, PAGE, ProtFlags::PROT_READ)
+                .expect("mprotect");
         }
+        m
     });
     let light = spawn_paused(|| ());
+    let (heavy_pid, light_pid) = (heavy.raw_pid(), light.raw_pid());
     // Wait until the heavy child has made its mappings.
-    while vma_count(heavy) < PAGES {
+    while vma_count(heavy_pid) < PAGES {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let (vh, vl) = (vma_count(heavy), vma_count(light));
+    let (vh, vl) = (vma_count(heavy_pid), vma_count(light_pid));
     let calls = 2000;
     let per_call = |pid: i32| {
         move || {
@@ -276,37 +238,29 @@ fn vma_rows(rounds: usize) -> Vec<Row> {
             .0 / calls as f64
         }
     };
-    let m = alternate(rounds, per_call(heavy), per_call(light));
-    kill_all(&[heavy, light]);
-    vec![Row::new(
+    let m = alternate(rounds, per_call(heavy_pid), per_call(light_pid));
+    drop((heavy, light));
+    vec![row(
         format!("one process's stats, {vh} VMAs vs {vl} VMAs"),
         m,
         1,
     )]
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let what = args
-        .iter()
-        .find(|a| !a.starts_with('-') && a.parse::<usize>().is_err())
-        .map_or("all", |s| s.as_str());
-    let rounds = args
-        .iter()
-        .position(|a| a == "--rounds")
-        .and_then(|i| args.get(i + 1)?.parse().ok())
-        .unwrap_or(9);
+fn main() -> ExitCode {
+    let args = BenchArgs::parse();
+    let rounds = args.rounds as usize;
+    if let Err(e) = usac::mem_stats_global() {
+        eprintln!("usac-bench: {e}");
+        return ExitCode::from(if e.is_no_syscalls() { 3 } else { 1 });
+    }
     let mut rows = Vec::new();
-    if matches!(what, "tamalloc" | "all") {
+    if matches!(args.which, Which::Tamalloc | Which::All) {
         rows.extend(tamalloc_rows(rounds));
     }
-    if matches!(what, "stats" | "all") {
+    if matches!(args.which, Which::Stats | Which::All) {
         rows.extend(vma_rows(rounds));
         rows.extend(stats_rows(rounds));
-    }
-    if rows.is_empty() {
-        eprintln!("usage: usac-bench [tamalloc|stats|all] [--rounds N]");
-        std::process::exit(2);
     }
     println!(
         "usac-bench: medians of {rounds} alternating rounds after a discarded warm-up, ns per \
@@ -322,13 +276,14 @@ fn main() {
             r.name,
             r.candidate_ns,
             r.baseline_ns,
-            r.ratio(),
+            r.ratio,
             r.ratio_min,
             r.ratio_max,
             r.candidate_ns / r.items as f64 / 1000.0
         );
     }
     for r in &rows {
-        println!("BENCH-JSON {}", r.json());
+        println!("{TAG}{}", serde_json::to_string(r).expect("serializable"));
     }
+    ExitCode::SUCCESS
 }

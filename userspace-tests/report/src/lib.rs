@@ -1,79 +1,37 @@
-//! Reading a `make report` console log: the run's header, `DEMO-JSON` and `BENCH-JSON` lines.
+//! Reading a `make report` console log: the run's header, and the `DEMO-JSON` and `BENCH-JSON`
+//! documents (parsed with the writers' own types, schema checked); and the command line
+//! ([`cli::command`]).
 
-use std::collections::BTreeMap;
+pub mod cli;
 
-/// A flat JSON object (string and number values), as the VM tools print them.
-pub type Object = BTreeMap<String, String>;
-
-/// Parses a flat JSON object: `{"a":1,"b":"x"}`. Nested values are not supported (not printed).
-pub fn parse_object(text: &str) -> Option<Object> {
-    let body = text.trim().strip_prefix('{')?.strip_suffix('}')?;
-    let mut out = Object::new();
-    let mut rest = body.trim();
-    while !rest.is_empty() {
-        let (key, after) = parse_string(rest)?;
-        rest = after.trim_start().strip_prefix(':')?.trim_start();
-        let value;
-        if rest.starts_with('"') {
-            let (v, after) = parse_string(rest)?;
-            value = v;
-            rest = after;
-        } else {
-            let end = rest.find(',').unwrap_or(rest.len());
-            value = rest[..end].trim().to_string();
-            rest = &rest[end..];
-        }
-        out.insert(key, value);
-        rest = rest.trim_start();
-        rest = rest.strip_prefix(',').unwrap_or(rest).trim_start();
-    }
-    Some(out)
-}
-
-fn parse_string(text: &str) -> Option<(String, &str)> {
-    let mut chars = text.strip_prefix('"')?.char_indices();
-    let mut out = String::new();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '"' => return Some((out, &text[i + 2..])),
-            '\\' => match chars.next()?.1 {
-                'n' => out.push('\n'),
-                't' => out.push('\t'),
-                c => out.push(c),
-            },
-            c => out.push(c),
-        }
-    }
-    None
-}
+use usac_schema::bench::{self, BenchRow};
+use usac_schema::demo::{self, DemoLine};
 
 /// What a report run printed.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Run {
     /// `Linux 6.12.117 (default), accel tcg, 2026-11-25 15:00:00 UTC`
     pub header: String,
-    pub demo: Vec<Object>,
-    pub bench: Vec<Object>,
+    pub demo: Vec<DemoLine>,
+    pub bench: Vec<BenchRow>,
 }
 
-/// Collects the tagged lines of a console log.
-pub fn read_log(log: &str) -> Run {
+/// Collects the tagged lines of a console log. A tagged line that is not a document of its
+/// schema is an error naming its line number: a report must not quietly leave results out.
+pub fn read_log(log: &str) -> Result<Run, String> {
     let mut run = Run::default();
-    for line in log.lines().map(|l| l.trim_end_matches('\r')) {
+    for (i, line) in log.lines().enumerate() {
+        let line = line.trim_end_matches('\r');
+        let bad = |e: serde_json::Error| format!("line {}: {e}: {line}", i + 1);
         if let Some(h) = line.strip_prefix("usac-mm: Linux ") {
             run.header = format!("Linux {h}");
-        } else if let Some(o) = line.strip_prefix("DEMO-JSON ").and_then(parse_object) {
-            run.demo.push(o);
-        } else if let Some(o) = line.strip_prefix("BENCH-JSON ").and_then(parse_object) {
-            run.bench.push(o);
+        } else if let Some(doc) = line.strip_prefix(demo::TAG) {
+            run.demo.push(serde_json::from_str(doc).map_err(bad)?);
+        } else if let Some(doc) = line.strip_prefix(bench::TAG) {
+            run.bench.push(serde_json::from_str(doc).map_err(bad)?);
         }
     }
-    run
-}
-
-/// A number field of an object.
-pub fn num(o: &Object, key: &str) -> Option<f64> {
-    o.get(key)?.parse().ok()
+    Ok(run)
 }
 
 /// The pages written so far in a demo step like "write 15 more page(s) (16 written)".
@@ -94,33 +52,43 @@ pub fn processes_in(name: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn objects() {
-        let o = parse_object(r#"{"name":"a, \"b\"","x":12.5,"n":-3}"#).unwrap();
-        assert_eq!(o["name"], "a, \"b\"");
-        assert_eq!(num(&o, "x"), Some(12.5));
-        assert_eq!(num(&o, "n"), Some(-3.0));
-        assert_eq!(parse_object("{}"), Some(Object::new()));
-        assert_eq!(parse_object("nope"), None);
-    }
+    use usac_schema::demo::DemoRecord;
 
     #[test]
     fn log_lines() {
         let log = "junk\r\nusac-mm: Linux 6.12.117 (default), accel tcg, 2026-11-25 UTC\n\
                    [ 1.0] BENCH-JSON {\"name\":\"kernel line\"}\n\
-                   DEMO-JSON {\"step\":\"start\",\"zeroed_pages\":0}\r\n\
-                   BENCH-JSON {\"name\":\"all-process stats, 1000 processes (x)\",\"ratio\":0.05}\n";
-        let run = read_log(log);
+                   DEMO-JSON {\"schema\":\"usac-demo/1\",\"kind\":\"step\",\"step\":\"start\",\
+                   \"vm_size_kb\":1,\"vm_rss_kb\":1,\"committed_kb\":1,\"tamalloc_kb\":0,\
+                   \"tamalloc_rss_kb\":0,\"zeroed_pages\":0}\r\n\
+                   BENCH-JSON {\"schema\":\"usac-bench/1\",\"name\":\"all-process stats, 1000 \
+                   processes (x)\",\"candidate_ns\":5.0,\"baseline_ns\":100.0,\"ratio\":0.05,\
+                   \"ratio_min\":0.04,\"ratio_max\":0.06,\"candidate_min_ns\":4.0,\
+                   \"candidate_max_ns\":6.0,\"baseline_min_ns\":90.0,\"baseline_max_ns\":110.0,\
+                   \"items\":1000}\n";
+        let run = read_log(log).unwrap();
         assert_eq!(
             run.header,
             "Linux 6.12.117 (default), accel tcg, 2026-11-25 UTC"
         );
-        assert_eq!(run.demo.len(), 1);
+        assert!(
+            matches!(&run.demo[..], [d] if matches!(&d.record, DemoRecord::Step(s) if s.step == "start"))
+        );
         assert_eq!(run.bench.len(), 1);
-        assert_eq!(processes_in(&run.bench[0]["name"]), Some(1000));
+        assert_eq!(processes_in(&run.bench[0].name), Some(1000));
         assert_eq!(processes_in("call latency 4KiB"), None);
         assert_eq!(written_in("write 15 more page(s) (16 written)"), Some(16.0));
         assert_eq!(written_in("zamora_tamalloc(256 MiB)"), None);
+    }
+
+    #[test]
+    fn other_schemas_are_errors() {
+        let old = "BENCH-JSON {\"name\":\"x\",\"candidate_ns\":1.0}\n";
+        let e = read_log(old).unwrap_err();
+        assert!(e.starts_with("line 1: missing field `schema`"), "{e}");
+        let newer = "DEMO-JSON {\"schema\":\"usac-demo/2\",\"kind\":\"step\"}";
+        assert!(read_log(newer)
+            .unwrap_err()
+            .contains("expected \"usac-demo/1\""));
     }
 }

@@ -1,11 +1,16 @@
 //! `usac-report CONSOLE_LOG OUT_DIR`: writes OUT_DIR/REPORT.md and its PNG plots from the console
 //! log of a `make report` run (tamalloc-demo --json and usac-bench output).
 
+use clap::Parser;
 use plotters::prelude::*;
 use std::error::Error;
 use std::fmt::Write as _;
 use std::path::Path;
-use usac_report::{num, processes_in, read_log, written_in, Object, Run};
+use std::process::ExitCode;
+use usac_report::cli::ReportArgs;
+use usac_report::{processes_in, read_log, written_in, Run};
+use usac_schema::bench::BenchRow;
+use usac_schema::demo::DemoRecord;
 
 type Res<T> = Result<T, Box<dyn Error>>;
 
@@ -150,10 +155,8 @@ fn bar_chart(path: &Path, title: &str, y_desc: &str, bars: &[(String, f64, f64)]
     Ok(())
 }
 
-fn bench_rows<'a>(run: &'a Run, prefix: &'a str) -> impl Iterator<Item = &'a Object> + 'a {
-    run.bench
-        .iter()
-        .filter(move |o| o.get("name").is_some_and(|n| n.starts_with(prefix)))
+fn bench_rows<'a>(run: &'a Run, prefix: &'a str) -> impl Iterator<Item = &'a BenchRow> + 'a {
+    run.bench.iter().filter(move |o| o.name.starts_with(prefix))
 }
 
 fn write_report(run: &Run, out: &Path) -> Res<()> {
@@ -169,20 +172,28 @@ fn write_report(run: &Run, out: &Path) -> Res<()> {
     // The tamalloc mappings' own Rss (smaps): VmRSS also moves with the demo's heap.
     let mut touched_rss = vec![(0.0, 0.0, 0.0, 0.0)];
     let mut touched_zeroed = vec![(0.0, 0.0, 0.0, 0.0)];
-    for o in &run.demo {
-        let Some(step) = o.get("step") else { continue };
-        let Some(n) = written_in(step) else {
+    for line in &run.demo {
+        let DemoRecord::Step(s) = &line.record else {
             continue;
         };
-        let rss = num(o, "tamalloc_rss_kb").ok_or("DEMO-JSON without tamalloc_rss_kb")? / 1024.0;
+        let Some(n) = written_in(&s.step) else {
+            continue;
+        };
+        let rss = s.tamalloc_rss_kb as f64 / 1024.0;
         touched_rss.push((n, rss, rss, rss));
-        let zeroed = num(o, "zeroed_pages").unwrap_or(0.0) * 4.0 / 1024.0;
+        let zeroed = s.zeroed_pages as f64 * 4.0 / 1024.0;
         touched_zeroed.push((n, zeroed, zeroed, zeroed));
     }
     let eager = run
         .demo
         .iter()
-        .find_map(|o| num(o, "eager_baseline_rss_kb"))
+        .find_map(|line| match line.record {
+            DemoRecord::EagerBaseline {
+                eager_baseline_rss_kb,
+                ..
+            } => Some(eager_baseline_rss_kb as f64),
+            DemoRecord::Step(_) => None,
+        })
         .unwrap_or(0.0)
         / 1024.0;
     let max_touched = touched_rss.last().map_or(0.0, |p| p.0);
@@ -222,24 +233,24 @@ fn write_report(run: &Run, out: &Path) -> Res<()> {
     for (prefix, label) in [("all-process", "listing"), ("global", "global")] {
         let rows: Vec<(f64, Point, Point, f64, f64)> = bench_rows(run, prefix)
             .filter_map(|o| {
-                let n = processes_in(o.get("name")?)? as f64;
-                let ms = |k: &str| Some(num(o, k)? / 1e6);
+                let n = processes_in(&o.name)? as f64;
+                let ms = |ns: f64| ns / 1e6;
                 Some((
                     n,
                     (
                         n,
-                        ms("candidate_ns")?,
-                        ms("candidate_min_ns")?,
-                        ms("candidate_max_ns")?,
+                        ms(o.candidate_ns),
+                        ms(o.candidate_min_ns),
+                        ms(o.candidate_max_ns),
                     ),
                     (
                         n,
-                        ms("baseline_ns")?,
-                        ms("baseline_min_ns")?,
-                        ms("baseline_max_ns")?,
+                        ms(o.baseline_ns),
+                        ms(o.baseline_min_ns),
+                        ms(o.baseline_max_ns),
                     ),
-                    1.0 / num(o, "ratio_max")?,
-                    1.0 / num(o, "ratio_min")?,
+                    1.0 / o.ratio_max,
+                    1.0 / o.ratio_min,
                 ))
             })
             .collect();
@@ -269,13 +280,13 @@ fn write_report(run: &Run, out: &Path) -> Res<()> {
     if let Some(o) = bench_rows(run, "one process's stats").next() {
         writeln!(
             md,
-            "\n{}: {:.1} µs vs {:.1} µs per call, ratio {} ({}-{}).",
-            o["name"],
-            num(o, "candidate_ns").unwrap_or(0.0) / 1000.0,
-            num(o, "baseline_ns").unwrap_or(0.0) / 1000.0,
-            o["ratio"],
-            o["ratio_min"],
-            o["ratio_max"]
+            "\n{}: {:.1} µs vs {:.1} µs per call, ratio {:.3} ({:.3}-{:.3}).",
+            o.name,
+            o.candidate_ns / 1000.0,
+            o.baseline_ns / 1000.0,
+            o.ratio,
+            o.ratio_min,
+            o.ratio_max
         )?;
     }
     let named: Vec<(&str, Vec<Point>)> = series
@@ -293,18 +304,15 @@ fn write_report(run: &Run, out: &Path) -> Res<()> {
 
     // 3. Fault and call costs.
     let bars: Vec<(String, f64, f64)> = bench_rows(run, "")
-        .filter(|o| o["name"].contains("tamalloc vs mmap"))
+        .filter(|o| o.name.contains("tamalloc vs mmap"))
         .filter_map(|o| {
-            let name = o["name"]
+            let name = o
+                .name
                 .split(" (")
                 .next()?
                 .replace(", 8192 pages", "")
                 .replace("call latency", "call");
-            Some((
-                name,
-                num(o, "candidate_ns")? / 1000.0,
-                num(o, "baseline_ns")? / 1000.0,
-            ))
+            Some((name, o.candidate_ns / 1000.0, o.baseline_ns / 1000.0))
         })
         .collect();
     bar_chart(
@@ -333,22 +341,20 @@ fn write_report(run: &Run, out: &Path) -> Res<()> {
     Ok(())
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if args.len() != 3 {
-        eprintln!("usage: usac-report CONSOLE_LOG OUT_DIR");
-        std::process::exit(2);
-    }
-    let result = std::fs::read(&args[1])
-        .map_err(|e| format!("{}: {e}", args[1]).into())
+fn main() -> ExitCode {
+    let args = ReportArgs::parse();
+    let result = std::fs::read(&args.console_log)
+        .map_err(|e| format!("{}: {e}", args.console_log.display()).into())
         .and_then(|bytes| {
             register_font()?;
-            let run = read_log(&String::from_utf8_lossy(&bytes));
-            write_report(&run, Path::new(&args[2]))
+            let run = read_log(&String::from_utf8_lossy(&bytes))
+                .map_err(|e| format!("{}: {e}", args.console_log.display()))?;
+            write_report(&run, &args.out_dir)
         });
     if let Err(e) = result {
         eprintln!("usac-report: {e}");
-        std::process::exit(1);
+        return ExitCode::FAILURE;
     }
-    println!("usac-report: wrote {}/REPORT.md", args[2]);
+    println!("usac-report: wrote {}/REPORT.md", args.out_dir.display());
+    ExitCode::SUCCESS
 }

@@ -1,5 +1,8 @@
-//! Presentation logic of the usac tools: units, columns, sorting, JSON. Pure, host-tested.
+//! The usac tools' logic: command lines, units, columns, sorting, JSON documents, output to a
+//! pipe. Pure but for stdout, host-tested.
 
+pub mod cli;
 pub mod format;
 pub mod json;
+pub mod output;
 pub mod table;

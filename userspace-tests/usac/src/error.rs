@@ -14,11 +14,21 @@ impl Error {
     pub fn errno(self) -> i32 {
         self.0
     }
+
+    /// Whether the kernel has no zamora_* syscalls (ENOSYS): tools exit with status 3 then.
+    pub fn is_no_syscalls(self) -> bool {
+        self.0 == libc::ENOSYS
+    }
+
+    /// Whether the process asked for does not exist (ESRCH).
+    pub fn is_no_such_process(self) -> bool {
+        self.0 == libc::ESRCH
+    }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0 == libc::ENOSYS {
+        if self.is_no_syscalls() {
             write!(
                 f,
                 "this kernel has no zamora_* syscalls — boot the usac kernel (`make run`)"

@@ -1,9 +1,12 @@
-//! Safe wrappers of the usac-mm system calls.
+//! Safe wrappers of the usac-mm system calls, and of the OS calls around them.
 //!
 //! The ABI comes from `include/uapi/linux/usac_mem.h` through bindgen ([`sys`]); the wrappers turn
-//! `-errno` into [`Error`] and, for memory, give an owning [`Tamalloc`] guard.
+//! `-errno` into [`Error`] and, for memory, give an owning [`Tamalloc`] guard. [`os`] holds the
+//! safe forms of the fork, mmap, klogctl, userfaultfd and mallopt calls that the tests, tools and
+//! benchmarks make: the `unsafe` code of the userspace crates is in `sys` and `os` alone.
 
 pub mod error;
+pub mod os;
 pub mod procfs;
 mod stats;
 pub mod sys;
@@ -14,4 +17,4 @@ pub use stats::{
     mem_stats_all, mem_stats_global, mem_stats_process, mem_stats_process_raw, GlobalStats,
     ProcStats,
 };
-pub use tamalloc::{tamalloc, tamalloc_raw, Tamalloc};
+pub use tamalloc::{tamalloc_raw, Tamalloc};

@@ -5,17 +5,19 @@
 //! caller.
 
 use ktap::{ensure, ensure_eq, writer::fail, writer::NotPassed, TestResult};
+use nix::errno::Errno;
+use nix::unistd::{setgid, setuid, Gid, Uid};
 use std::io::{Read, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
-use usac::{mem_stats_all, mem_stats_global, mem_stats_process, tamalloc_raw, ProcStats};
+use usac::os::{fork, in_child, Child, Exit, MapFlags, Mapping, ProtFlags, Signal};
+use usac::{mem_stats_all, mem_stats_global, mem_stats_process, ProcStats, Tamalloc};
 use usac_selftests::memory::recycle_dirty_memory;
-use usac_selftests::process::{in_child, Exit};
 use usac_selftests::procfs::{check_listed_pids, own_smaps, pids, status_field};
 
 const PAGE: usize = 4096;
 const RESTRICT: &str = "/sys/module/usac_mem/parameters/restrict_stats";
-const NOBODY: libc::uid_t = 65534;
+const NOBODY: u32 = 65534;
 /// Where the unprivileged child leaves its listing for the parent.
 const LISTING: &str = "/tmp/usac-nobody-listing";
 
@@ -45,11 +47,9 @@ fn expect_kb(step: &str, base: u64, want: u64) -> TestResult {
     Ok(())
 }
 
-fn munmap(addr: usize, len: usize) -> TestResult {
-    // SAFETY: callers unmap parts of their own mappings.
-    let ret = unsafe { libc::munmap(addr as *mut libc::c_void, len) };
-    ensure_eq!(ret, 0, "munmap: {}", std::io::Error::last_os_error());
-    Ok(())
+/// An mm call's error as a test failure.
+fn mm_failed(what: &'static str) -> impl Fn(Errno) -> NotPassed {
+    move |e| fail(format!("{what}: {e}"))
 }
 
 fn counter_is_exact_through_every_change_of_the_mappings() -> TestResult {
@@ -57,47 +57,33 @@ fn counter_is_exact_through_every_change_of_the_mappings() -> TestResult {
     recycle_dirty_memory().map_err(fail)?;
     let base = tamalloc_kb_three_ways().map_err(fail)?[0];
     expect_kb("start", base, 0)?;
-    let pages = 64;
-    let addr = tamalloc_raw(pages * PAGE, 0).map_err(fail)?;
+    // Pages 0..64, split as the steps cut them: head 0..8, hole 8..16, body 16..40, tail 40..64.
+    let mut head = Tamalloc::new(64 * PAGE).map_err(fail)?.into_mapping();
     expect_kb("after reserving 64 pages", base, 256)?;
+    let mut hole = head.split_off(8 * PAGE);
+    let mut body = hole.split_off(8 * PAGE);
+    let mut tail = body.split_off(24 * PAGE);
 
-    munmap(addr + 8 * PAGE, 8 * PAGE)?;
+    hole.unmap().map_err(mm_failed("munmap"))?;
     expect_kb("after unmapping 8 pages in the middle", base, 224)?;
 
-    // SAFETY: our own mapping.
-    let ret = unsafe { libc::mprotect((addr + 32 * PAGE) as *mut _, 8 * PAGE, libc::PROT_READ) };
-    ensure_eq!(ret, 0, "mprotect");
+    body.protect(16 * PAGE, 8 * PAGE, ProtFlags::PROT_READ)
+        .map_err(mm_failed("mprotect"))?;
     expect_kb("after mprotect of 8 pages (a split)", base, 224)?;
 
-    // Grow the last part (pages 40..64) by 16 pages, moving it if it has to.
-    let tail = addr + 40 * PAGE;
-    // SAFETY: our own mapping; the kernel picks the new place.
-    let grown = unsafe { libc::mremap(tail as *mut _, 24 * PAGE, 40 * PAGE, libc::MREMAP_MAYMOVE) };
-    ensure!(
-        grown != libc::MAP_FAILED,
-        "mremap grow: {}",
-        std::io::Error::last_os_error()
-    );
-    let grown = grown as usize;
+    // Grow the tail (pages 40..64) by 16 pages, moving it if it has to.
+    tail.remap(40 * PAGE).map_err(mm_failed("mremap grow"))?;
     expect_kb("after mremap growing 24 pages to 40", base, 288)?;
     // The new tail is tamalloc memory: reads zero, and first writes go through the shim.
     let before = mem_stats_process(std::process::id() as i32)
         .map_err(fail)?
         .lazy_zeroed_pages;
     for p in 24..40 {
-        // SAFETY: inside the grown mapping.
-        unsafe {
-            ensure_eq!(
-                std::ptr::read_volatile((grown + p * PAGE) as *const u8),
-                0,
-                "read of grown page {p}"
-            );
-            std::ptr::write_volatile((grown + p * PAGE) as *mut u8, 1);
-        }
+        ensure_eq!(tail.read_byte(p * PAGE), 0, "read of grown page {p}");
+        tail.write_byte(p * PAGE, 1);
     }
     for p in 24..40 {
-        // SAFETY: inside the grown mapping, which nothing else writes.
-        let page = unsafe { std::slice::from_raw_parts((grown + p * PAGE) as *const u8, PAGE) };
+        let page = &tail.as_slice()[p * PAGE..(p + 1) * PAGE];
         ensure!(
             page[0] == 1 && page[1..].iter().all(|&b| b == 0),
             "grown page {p} is not zero after its first byte"
@@ -115,20 +101,11 @@ fn counter_is_exact_through_every_change_of_the_mappings() -> TestResult {
         "TamallocZeroedPages of /proc/self/status vs the syscall"
     );
 
-    // Move it somewhere else (no growth): the size stays.
-    let spot = tamalloc_raw(64 * PAGE, 0).map_err(fail)?;
-    munmap(spot, 64 * PAGE)?;
-    // SAFETY: moving our own mapping to a range we just freed.
-    let moved = unsafe {
-        libc::mremap(
-            grown as *mut _,
-            40 * PAGE,
-            40 * PAGE,
-            libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED,
-            spot as *mut libc::c_void,
-        )
-    };
-    ensure_eq!(moved as usize, spot, "mremap move");
+    // Move it onto another range (no growth), which the move unmaps: the size stays.
+    let spot = Mapping::anon(40 * PAGE).map_err(fail)?;
+    let spot_addr = spot.addr();
+    tail.move_onto(spot).map_err(mm_failed("mremap move"))?;
+    ensure_eq!(tail.addr(), spot_addr, "mremap move");
     expect_kb("after mremap moving 40 pages", base, 288)?;
 
     // A fork child has none of it, in every view.
@@ -146,8 +123,9 @@ fn counter_is_exact_through_every_change_of_the_mappings() -> TestResult {
     .map_err(fail)?;
     ensure_eq!(child, Exit::Code(0), "fork child's tamalloc size");
 
-    munmap(addr, 40 * PAGE)?;
-    munmap(spot, 40 * PAGE)?;
+    for part in [head, body, tail] {
+        part.unmap().map_err(mm_failed("munmap"))?;
+    }
     expect_kb("after unmapping everything", base, 0)?;
     Ok(())
 }
@@ -155,47 +133,34 @@ fn counter_is_exact_through_every_change_of_the_mappings() -> TestResult {
 /// Spawns a process that mprotects a large populated region back and forth, so that it holds its
 /// mmap lock for writing nearly all the time; it sends the duration of each round (µs) through
 /// the pipe.
-fn spawn_mmap_lock_holder() -> Result<(i32, std::io::PipeReader), NotPassed> {
+fn spawn_mmap_lock_holder() -> Result<(Child, std::io::PipeReader), NotPassed> {
     let (mut ours, theirs) = std::io::pipe().map_err(fail)?;
-    // SAFETY: the child only runs the loop below and is killed by the parent.
-    let pid = unsafe { libc::fork() };
-    ensure!(pid >= 0, "fork: {}", std::io::Error::last_os_error());
-    if pid == 0 {
-        drop(ours);
-        let mut theirs = theirs;
+    let holder = fork(|| {
+        let mut theirs = &theirs;
         let len = 256 << 20;
-        // SAFETY: a fresh private mapping of our own.
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE,
-                -1,
-                0,
-            )
+        let rw = ProtFlags::PROT_READ | ProtFlags::PROT_WRITE;
+        let Ok(mut region) =
+            Mapping::anon_with(len, rw, MapFlags::MAP_PRIVATE | MapFlags::MAP_POPULATE)
+        else {
+            return 1;
         };
         loop {
             let start = Instant::now();
-            // SAFETY: changing the protection of our own mapping.
-            let ok = p != libc::MAP_FAILED
-                && unsafe {
-                    libc::mprotect(p, len, libc::PROT_READ) == 0
-                        && libc::mprotect(p, len, libc::PROT_READ | libc::PROT_WRITE) == 0
-                };
+            let ok = region.protect(0, len, ProtFlags::PROT_READ).is_ok()
+                && region.protect(0, len, rw).is_ok();
             let us = start.elapsed().as_micros() as u64;
             // On a failure the parent's read fails: the test cannot pass without a holder.
             if !ok || theirs.write_all(&us.to_ne_bytes()).is_err() {
-                // SAFETY: leave without running the parent's handlers.
-                unsafe { libc::_exit(0) };
+                return 0;
             }
         }
-    }
+    })
+    .map_err(fail)?;
     drop(theirs);
     // The first round tells that the region is populated and the loop runs.
     let mut buf = [0u8; 8];
     ours.read_exact(&mut buf).map_err(fail)?;
-    Ok((pid, ours))
+    Ok((holder, ours))
 }
 
 /// Latencies (µs, sorted) of `zamora_mem_stats_process(pid)` + `zamora_mem_stats_global` pairs,
@@ -220,15 +185,14 @@ fn percentile(sorted: &[u64], q: usize) -> u64 {
 }
 
 fn calls_do_not_wait_for_a_held_mmap_lock() -> TestResult {
-    let (pid, mut rounds) = spawn_mmap_lock_holder()?;
+    let (holder, mut rounds) = spawn_mmap_lock_holder()?;
+    let pid = holder.raw_pid();
     let result = (|| -> TestResult {
         // The same calls with the holder stopped (a stopped task holds no mmap lock: it stops on
         // its way back to user space), then running.
-        // SAFETY: signalling our own child.
-        unsafe { libc::kill(pid, libc::SIGSTOP) };
+        holder.signal(Signal::SIGSTOP).map_err(fail)?;
         let idle = call_latencies_us(pid, Duration::from_secs(1))?;
-        // SAFETY: as above.
-        unsafe { libc::kill(pid, libc::SIGCONT) };
+        holder.signal(Signal::SIGCONT).map_err(fail)?;
         let busy = call_latencies_us(pid, Duration::from_secs(2))?;
         let mut fastest_round = u64::MAX;
         for _ in 0..3 {
@@ -256,11 +220,7 @@ fn calls_do_not_wait_for_a_held_mmap_lock() -> TestResult {
         );
         Ok(())
     })();
-    // SAFETY: our own child.
-    unsafe {
-        libc::kill(pid, libc::SIGKILL);
-        libc::waitpid(pid, std::ptr::null_mut(), 0);
-    }
+    holder.kill();
     result
 }
 
@@ -277,9 +237,8 @@ fn public_lines(list: &[ProcStats]) -> Vec<String> {
 /// Runs `f` in a child that has dropped root for `nobody`.
 fn as_nobody(f: impl FnOnce() -> Result<(), String>) -> Result<Exit, NotPassed> {
     in_child(|| {
-        // SAFETY: plain credential changes in a single-threaded child.
-        if unsafe { libc::setgid(NOBODY) } != 0 || unsafe { libc::setuid(NOBODY) } != 0 {
-            eprintln!("# child: setuid: {}", std::io::Error::last_os_error());
+        if let Err(e) = setgid(Gid::from_raw(NOBODY)).and_then(|()| setuid(Uid::from_raw(NOBODY))) {
+            eprintln!("# child: setuid: {e}");
             return 2;
         }
         match f() {

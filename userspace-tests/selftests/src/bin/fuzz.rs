@@ -6,12 +6,14 @@
 //! be exactly what they were.
 
 use ktap::{ensure, ensure_eq, writer::fail, TestResult};
+use nix::sys::resource::{getrlimit, setrlimit, Resource};
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::process::ExitCode;
+use usac::os::{fork, MapFlags, Mapping, ProtFlags};
 use usac::{sys, GlobalStats, ProcStats};
-use usac_selftests::memory;
 use usac_selftests::procfs::{field_in, own_smaps, process_count, Vma};
+use usac_selftests::rng::Rng;
 
 const PAGE: usize = 4096;
 const ENTRY: usize = std::mem::size_of::<ProcStats>();
@@ -24,77 +26,48 @@ const MAX_LIVE: usize = 32 << 20;
 /// Room of the short straddling slot: less than one global record or one entry.
 const SHORT: usize = 64;
 
-/// splitmix64: small, fast, and the same sequence everywhere for a seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len() as u64) as usize]
-    }
-
-    /// One random bit once in `one_in` times, else 0.
-    fn flags(&mut self, one_in: u64) -> u32 {
-        if self.below(one_in) == 0 {
-            1 << self.below(32)
-        } else {
-            0
-        }
+/// One random bit once in `one_in` times, else 0.
+fn random_flags(rng: &mut Rng, one_in: u64) -> u32 {
+    if rng.below(one_in) == 0 {
+        1 << rng.below(32)
+    } else {
+        0
     }
 }
 
-fn mmap(len: usize, prot: libc::c_int) -> Result<usize, String> {
-    // SAFETY: a fresh anonymous mapping at an address of the kernel's choosing.
-    let p = unsafe {
-        libc::mmap(
-            std::ptr::null_mut(),
-            len,
-            prot,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-            -1,
-            0,
-        )
-    };
-    if p == libc::MAP_FAILED {
-        return Err(format!("mmap: {}", std::io::Error::last_os_error()));
-    }
-    Ok(p as usize)
+/// A mapping, with what went wrong as the error.
+fn mapped(what: &str, m: nix::Result<Mapping>) -> Result<Mapping, String> {
+    m.map_err(|e| format!("{what}: {e}"))
 }
 
-fn munmap(addr: usize, len: usize) -> Result<(), String> {
-    memory::munmap(addr, len).map_err(|e| format!("munmap({addr:#x}, {len}): errno {e}"))
+/// `len` rounded up to whole pages.
+fn rounded(len: usize) -> usize {
+    len.div_ceil(PAGE) * PAGE
 }
 
 /// User buffers of every kind the fuzzer passes; unmapped on drop.
 struct Buffers {
     valid: Vec<ProcStats>,
     /// A read-only page.
-    read_only: usize,
-    /// An unmapped page.
+    read_only: Mapping,
+    /// The address of a page that was unmapped.
     unmapped: usize,
     /// Two pages: a writable one, then a PROT_NONE one.
-    pair: usize,
+    pair: Mapping,
 }
 
 impl Buffers {
     fn new() -> Result<Self, String> {
-        let read_only = mmap(PAGE, libc::PROT_READ)?;
-        let unmapped = mmap(PAGE, libc::PROT_READ)?;
-        munmap(unmapped, PAGE)?;
-        let pair = mmap(2 * PAGE, libc::PROT_READ | libc::PROT_WRITE)?;
-        memory::mprotect(pair + PAGE, PAGE, libc::PROT_NONE)
-            .map_err(|e| format!("mprotect: errno {e}"))?;
+        let read_only = mapped(
+            "mmap",
+            Mapping::anon_with(PAGE, ProtFlags::PROT_READ, MapFlags::MAP_PRIVATE),
+        )?;
+        let gone = mapped("mmap", Mapping::anon(PAGE))?;
+        let unmapped = gone.addr();
+        gone.unmap().map_err(|e| format!("munmap: {e}"))?;
+        let mut pair = mapped("mmap", Mapping::anon(2 * PAGE))?;
+        pair.protect(PAGE, PAGE, ProtFlags::PROT_NONE)
+            .map_err(|e| format!("mprotect: {e}"))?;
         Ok(Buffers {
             valid: vec![ProcStats::default(); 4096],
             read_only,
@@ -109,9 +82,9 @@ impl Buffers {
             BufKind::Null => 0,
             BufKind::Kernel => 0xffff_8880_0000_0000,
             BufKind::Unmapped => self.unmapped,
-            BufKind::ReadOnly => self.read_only,
-            BufKind::Straddle => self.pair + PAGE - ENTRY,
-            BufKind::ShortStraddle => self.pair + PAGE - SHORT,
+            BufKind::ReadOnly => self.read_only.addr(),
+            BufKind::Straddle => self.pair.addr() + PAGE - ENTRY,
+            BufKind::ShortStraddle => self.pair.addr() + PAGE - SHORT,
             BufKind::Valid => self.valid.as_mut_ptr() as usize,
         }
     }
@@ -124,14 +97,6 @@ impl Buffers {
             BufKind::ShortStraddle => SHORT,
             BufKind::Valid => self.valid.len() * ENTRY,
         }
-    }
-}
-
-impl Drop for Buffers {
-    fn drop(&mut self) {
-        // Errors are not expected here and the final mapping check would show a leak.
-        let _ = munmap(self.read_only, PAGE);
-        let _ = munmap(self.pair, 2 * PAGE);
     }
 }
 
@@ -242,38 +207,22 @@ fn global_oracle(flags: u32, room: usize) -> Result<usize, i32> {
 
 /// RLIMIT_AS set for the fuzzer's run, restored on drop.
 struct AsLimit {
-    old: libc::rlimit,
+    old: (u64, u64),
     limit: usize,
 }
 
 impl AsLimit {
     fn set(limit: usize) -> Result<Self, String> {
-        let mut old = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        // SAFETY: valid pointers to rlimits.
-        let ok = unsafe {
-            libc::getrlimit(libc::RLIMIT_AS, &mut old) == 0
-                && libc::setrlimit(
-                    libc::RLIMIT_AS,
-                    &libc::rlimit {
-                        rlim_cur: limit as u64,
-                        rlim_max: old.rlim_max,
-                    },
-                ) == 0
-        };
-        if !ok {
-            return Err(format!("RLIMIT_AS: {}", std::io::Error::last_os_error()));
-        }
+        let old = getrlimit(Resource::RLIMIT_AS).map_err(|e| format!("RLIMIT_AS: {e}"))?;
+        setrlimit(Resource::RLIMIT_AS, limit as u64, old.1)
+            .map_err(|e| format!("RLIMIT_AS: {e}"))?;
         Ok(AsLimit { old, limit })
     }
 }
 
 impl Drop for AsLimit {
     fn drop(&mut self) {
-        // SAFETY: a valid pointer to an rlimit.
-        unsafe { libc::setrlimit(libc::RLIMIT_AS, &self.old) };
+        let _ = setrlimit(Resource::RLIMIT_AS, self.old.0, self.old.1);
     }
 }
 
@@ -284,8 +233,8 @@ struct Fuzzer {
     me: i32,
     dead_pid: i32,
     mem_total_kb: u64,
-    /// Successful tamallocs still mapped: (address, page-rounded length).
-    live: Vec<(usize, usize)>,
+    /// Successful tamallocs still mapped.
+    live: Vec<Mapping>,
     tally: BTreeMap<String, usize>,
 }
 
@@ -302,17 +251,11 @@ impl Fuzzer {
         let bufs = Buffers::new()?;
         let limit = AsLimit::set(vm_size()? + HEADROOM)?;
         // A pid that existed and was reaped: fork a child, remember its pid, reap it.
-        // SAFETY: the child exits at once; we reap it.
-        let dead_pid = unsafe {
-            let pid = libc::fork();
-            if pid == 0 {
-                libc::_exit(0);
-            }
-            libc::waitpid(pid, std::ptr::null_mut(), 0);
-            pid
-        };
+        let child = fork(|| 0).map_err(|e| format!("fork: {e}"))?;
+        let dead_pid = child.raw_pid();
+        child.wait().map_err(|e| format!("waitpid: {e}"))?;
         Ok(Fuzzer {
-            rng: Rng(seed),
+            rng: Rng::new(seed),
             bufs,
             limit,
             me: std::process::id() as i32,
@@ -330,15 +273,22 @@ impl Fuzzer {
             .or_default() += 1;
     }
 
+    /// The bytes the live tamallocs map (whole pages).
+    fn live_bytes(&self) -> usize {
+        self.live.iter().map(|m| rounded(m.len())).sum()
+    }
+
     fn unmap_random(&mut self) -> Result<(), String> {
         let i = self.rng.below(self.live.len() as u64) as usize;
-        let (addr, len) = self.live.swap_remove(i);
-        munmap(addr, len)
+        let m = self.live.swap_remove(i);
+        let (addr, len) = (m.addr(), m.len());
+        m.unmap()
+            .map_err(|e| format!("munmap({addr:#x}, {len}): {e}"))
     }
 
     fn tamalloc_call(&mut self) -> Result<(), String> {
         let random = 1 + self.rng.below(64 * PAGE as u64) as usize;
-        let flags = self.rng.flags(4);
+        let flags = random_flags(&mut self.rng, 4);
         // Sizes at and just past the RLIMIT_AS headroom make the limit itself a fuzzed edge.
         let at_limit = self.rng.below(10) == 0;
         let headroom = self.limit.limit - vm_size()?;
@@ -362,16 +312,16 @@ impl Fuzzer {
         } else {
             (headroom + 1, "tamalloc over limit")
         };
-        let r = usac::tamalloc_raw(size, flags).map_err(|e| e.errno());
+        let m = Mapping::tamalloc_with(size, flags).map_err(|e| e.errno());
+        let r = m.as_ref().map(Mapping::addr).map_err(|&e| e);
         let want = tamalloc_oracle(size, flags, headroom);
-        match (r, want) {
-            (Ok(addr), Ok(())) if addr % PAGE == 0 => {
-                let len = size.div_ceil(PAGE) * PAGE;
-                if len > MAX_LIVE {
+        match (m, want) {
+            (Ok(m), Ok(())) if m.addr() % PAGE == 0 => {
+                if rounded(m.len()) > MAX_LIVE {
                     // It took all the headroom: give it back before anything allocates.
-                    munmap(addr, len)?;
+                    m.unmap().map_err(|e| format!("munmap: {e}"))?;
                 } else {
-                    self.live.push((addr, len));
+                    self.live.push(m);
                 }
             }
             (Err(e), Err(w)) if e == w => {}
@@ -384,9 +334,7 @@ impl Fuzzer {
         }
         self.count(what, &r);
         // Unmap a random live mapping now and then, and whenever they hold too much.
-        while !self.live.is_empty()
-            && (self.live.iter().map(|l| l.1).sum::<usize>() > MAX_LIVE || self.rng.below(2) == 0)
-        {
+        while !self.live.is_empty() && (self.live_bytes() > MAX_LIVE || self.rng.below(2) == 0) {
             self.unmap_random()?;
         }
         Ok(())
@@ -415,7 +363,7 @@ impl Fuzzer {
         } else {
             count
         };
-        let flags = self.rng.flags(5);
+        let flags = random_flags(&mut self.rng, 5);
         let room = self.bufs.room(kind) / ENTRY;
         let before = found_now(pid)?;
         if kind == BufKind::Valid {
@@ -481,7 +429,7 @@ impl Fuzzer {
 
     fn global_call(&mut self) -> Result<(), String> {
         let kind = self.rng.pick(&KINDS);
-        let flags = self.rng.flags(4);
+        let flags = random_flags(&mut self.rng, 4);
         let mut g = GlobalStats::default();
         let out = if kind == BufKind::Valid {
             &mut g as *mut GlobalStats as usize
@@ -532,7 +480,7 @@ impl Fuzzer {
             .filter(|v| v.has_flag("tm"))
             .map(|v| v.end - v.start)
             .sum();
-        let live: usize = self.live.iter().map(|l| l.1).sum();
+        let live = self.live_bytes();
         if tm != live {
             return Err(format!(
                 "tamalloc mappings: {tm} bytes mapped, successful calls left {live}"

@@ -5,13 +5,14 @@
 //! recycled dirty memory (zero-fill with and without init_on_alloc).
 
 use ktap::{ensure, ensure_eq, writer::fail, writer::NotPassed, TestResult};
+use nix::errno::Errno;
+use nix::sys::mman::{mlockall, MlockAllFlags};
 use std::process::ExitCode;
-use std::sync::{Arc, Barrier};
-use usac::{tamalloc_raw, Tamalloc};
-use usac_selftests::memory::{
-    madvise, own_lazy_zeroed, read_byte, recycle_dirty_memory, write_byte, Anon,
-};
-use usac_selftests::process::{in_child, Exit};
+use std::sync::Barrier;
+use usac::os::uffd::{self, Userfaultfd};
+use usac::os::{in_child, Exit, Mapping, Signal};
+use usac::Tamalloc;
+use usac_selftests::memory::{own_lazy_zeroed, recycle_dirty_memory};
 use usac_selftests::procfs::{own_vma_at, own_vma_containing, Vma};
 
 const PAGE: usize = 4096;
@@ -72,15 +73,15 @@ fn thp_always() -> Result<Vec<Setting>, NotPassed> {
 fn madv_dofork_is_refused_and_fork_never_inherits() -> TestResult {
     let mut m = Tamalloc::new(4 * PAGE).map_err(fail)?;
     m.as_mut_slice().fill(0x5a);
-    let addr = m.as_ptr() as usize;
+    let addr = m.addr();
     ensure_eq!(
-        madvise(addr, 4 * PAGE, libc::MADV_DOFORK),
-        Err(libc::EINVAL),
+        m.advise(0, 4 * PAGE, libc::MADV_DOFORK),
+        Err(Errno::EINVAL),
         "MADV_DOFORK on a tamalloc mapping"
     );
     ensure_eq!(
-        madvise(addr + PAGE, PAGE, libc::MADV_DOFORK),
-        Err(libc::EINVAL),
+        m.advise(PAGE, PAGE, libc::MADV_DOFORK),
+        Err(Errno::EINVAL),
         "MADV_DOFORK on one page of it"
     );
     let vma = vma_at(addr)?;
@@ -89,25 +90,25 @@ fn madv_dofork_is_refused_and_fork_never_inherits() -> TestResult {
         "mapping changed: {vma:?}"
     );
     // The same advice works on ordinary memory: the refusal is tamalloc's.
-    let anon = Anon::new(4 * PAGE).map_err(fail)?;
+    let mut anon = Mapping::anon(4 * PAGE).map_err(fail)?;
     ensure_eq!(
-        madvise(anon.addr, anon.len, libc::MADV_DONTFORK),
+        anon.advise(0, 4 * PAGE, libc::MADV_DONTFORK),
         Ok(()),
         "MADV_DONTFORK on mmap memory"
     );
     ensure_eq!(
-        madvise(anon.addr, anon.len, libc::MADV_DOFORK),
+        anon.advise(0, 4 * PAGE, libc::MADV_DOFORK),
         Ok(()),
         "MADV_DOFORK on mmap memory"
     );
-    let read = in_child(|| read_byte(addr + PAGE) as i32).map_err(fail)?;
-    ensure_eq!(read, Exit::Signal(libc::SIGSEGV), "fork child reading");
+    let read = in_child(|| m.read_byte(PAGE) as i32).map_err(fail)?;
+    ensure_eq!(read, Exit::Signal(Signal::SIGSEGV), "fork child reading");
     let write = in_child(|| {
-        write_byte(addr, 1);
+        m.write_byte(0, 1);
         0
     })
     .map_err(fail)?;
-    ensure_eq!(write, Exit::Signal(libc::SIGSEGV), "fork child writing");
+    ensure_eq!(write, Exit::Signal(Signal::SIGSEGV), "fork child writing");
     ensure!(
         m.as_slice().iter().all(|&b| b == 0x5a),
         "parent's data changed"
@@ -121,32 +122,32 @@ fn thp_is_never_used_and_every_page_goes_through_the_shim() -> TestResult {
     let pages = (len / PAGE) as u64;
 
     // Control: with these settings ordinary memory does get huge pages.
-    let anon = Anon::new(len).map_err(fail)?;
+    let mut anon = Mapping::anon(len).map_err(fail)?;
     ensure_eq!(
-        madvise(anon.addr, len, libc::MADV_HUGEPAGE),
+        anon.advise(0, len, libc::MADV_HUGEPAGE),
         Ok(()),
         "MADV_HUGEPAGE on mmap memory"
     );
     for p in 0..len / PAGE {
-        write_byte(anon.addr + p * PAGE, 1);
+        anon.write_byte(p * PAGE, 1);
     }
     ensure!(
-        vma_at(anon.addr)?.anon_huge_kb > 0,
+        vma_at(anon.addr())?.anon_huge_kb > 0,
         "control: mmap memory got no huge page with THP at \"always\""
     );
     drop(anon);
 
     recycle_dirty_memory().map_err(fail)?;
-    let m = Tamalloc::new(len).map_err(fail)?;
-    let addr = m.as_ptr() as usize;
+    let mut m = Tamalloc::new(len).map_err(fail)?;
+    let addr = m.addr();
     ensure_eq!(
-        madvise(addr, len, libc::MADV_HUGEPAGE),
+        m.advise(0, len, libc::MADV_HUGEPAGE),
         Ok(()),
         "MADV_HUGEPAGE on tamalloc memory (accepted, without effect)"
     );
     let before = lazy_zeroed().map_err(fail)?;
     for p in 0..len / PAGE {
-        write_byte(addr + p * PAGE + p % PAGE, 0xc3);
+        m.write_byte(p * PAGE + p % PAGE, 0xc3);
     }
     let vma = vma_at(addr)?;
     ensure_eq!(
@@ -160,8 +161,8 @@ fn thp_is_never_used_and_every_page_goes_through_the_shim() -> TestResult {
         vma.flags
     );
     ensure_eq!(
-        madvise(addr, len, libc::MADV_COLLAPSE),
-        Err(libc::EINVAL),
+        m.advise(0, len, libc::MADV_COLLAPSE),
+        Err(Errno::EINVAL),
         "MADV_COLLAPSE on tamalloc memory"
     );
     let vma = vma_at(addr)?;
@@ -190,7 +191,7 @@ fn after_any_madvise_first_writes_are_counted_exactly() -> TestResult {
         ("MADV_RANDOM", libc::MADV_RANDOM, Ok(())),
         ("MADV_SEQUENTIAL", libc::MADV_SEQUENTIAL, Ok(())),
         // Without CONFIG_SWAP (this kernel) there is nothing to read ahead for anonymous memory.
-        ("MADV_WILLNEED", libc::MADV_WILLNEED, Err(libc::EBADF)),
+        ("MADV_WILLNEED", libc::MADV_WILLNEED, Err(Errno::EBADF)),
         ("MADV_DONTNEED", libc::MADV_DONTNEED, Ok(())),
         ("MADV_FREE", libc::MADV_FREE, Ok(())),
         ("MADV_HUGEPAGE", libc::MADV_HUGEPAGE, Ok(())),
@@ -199,24 +200,24 @@ fn after_any_madvise_first_writes_are_counted_exactly() -> TestResult {
         ("MADV_DODUMP", libc::MADV_DODUMP, Ok(())),
         ("MADV_WIPEONFORK", libc::MADV_WIPEONFORK, Ok(())),
         ("MADV_KEEPONFORK", libc::MADV_KEEPONFORK, Ok(())),
-        ("MADV_DOFORK", libc::MADV_DOFORK, Err(libc::EINVAL)),
+        ("MADV_DOFORK", libc::MADV_DOFORK, Err(Errno::EINVAL)),
         ("MADV_COLD", libc::MADV_COLD, Ok(())),
         ("MADV_PAGEOUT", libc::MADV_PAGEOUT, Ok(())),
         ("MADV_POPULATE_READ", libc::MADV_POPULATE_READ, Ok(())),
         ("MADV_POPULATE_WRITE", libc::MADV_POPULATE_WRITE, Ok(())),
-        ("MADV_COLLAPSE", libc::MADV_COLLAPSE, Err(libc::EINVAL)),
+        ("MADV_COLLAPSE", libc::MADV_COLLAPSE, Err(Errno::EINVAL)),
     ];
     // Refused on tamalloc memory only: MADV_DOFORK (fork inheritance), MADV_COLLAPSE (huge
     // pages).
     for (name, advice, want) in advice {
-        let m = Tamalloc::new(pages * PAGE).map_err(fail)?;
-        let addr = m.as_ptr() as usize;
+        let mut m = Tamalloc::new(pages * PAGE).map_err(fail)?;
+        let addr = m.addr();
         let before = lazy_zeroed().map_err(fail)?;
         // Whatever the advice did, the pages must still be committed only through the shim.
-        let result = madvise(addr, pages * PAGE, advice);
+        let result = m.advise(0, pages * PAGE, advice);
         ensure_eq!(result, want, "{name} on a fresh tamalloc mapping");
         for p in 0..pages {
-            write_byte(addr + p * PAGE + p % PAGE, 0x77);
+            m.write_byte(p * PAGE + p % PAGE, 0x77);
         }
         let vma = vma_at(addr)?;
         ensure_eq!(
@@ -239,34 +240,37 @@ fn racing_first_writes_are_counted_once() -> TestResult {
     let mut total = 0;
     recycle_dirty_memory().map_err(fail)?;
     for round in 0..8 {
-        let m = Tamalloc::new(PAGES * PAGE).map_err(fail)?;
-        let addr = m.as_ptr() as usize;
+        let mut m = Tamalloc::new(PAGES * PAGE).map_err(fail)?;
+        let addr = m.addr();
         // Odd rounds read every page first, so that the writes race in wp_page_copy() on the
         // zero page; even rounds race in do_anonymous_page() on empty PTEs.
         let read_first = round % 2 == 1;
         if read_first {
             for p in 0..PAGES {
-                read_byte(addr + p * PAGE);
+                m.read_byte(p * PAGE);
             }
         }
         let before = lazy_zeroed().map_err(fail)?;
-        let start = Arc::new(Barrier::new(THREADS));
-        let writers: Vec<_> = (0..THREADS)
-            .map(|t| {
-                let start = start.clone();
-                // Every thread writes its own byte of every page, in the same order, so that
-                // they keep faulting on the same fresh pages at the same time.
-                std::thread::spawn(move || {
-                    start.wait();
-                    for p in 0..PAGES {
-                        write_byte(addr + p * PAGE + t, t as u8 + 1);
-                    }
+        let start = Barrier::new(THREADS);
+        let shared = &*m;
+        std::thread::scope(|s| {
+            let writers: Vec<_> = (0..THREADS)
+                .map(|t| {
+                    let start = &start;
+                    // Every thread writes its own byte of every page, in the same order, so
+                    // that they keep faulting on the same fresh pages at the same time.
+                    s.spawn(move || {
+                        start.wait();
+                        for p in 0..PAGES {
+                            shared.write_byte(p * PAGE + t, t as u8 + 1);
+                        }
+                    })
                 })
-            })
-            .collect();
-        for w in writers {
-            w.join().map_err(|_| fail("a writer panicked"))?;
-        }
+                .collect();
+            writers
+                .into_iter()
+                .try_for_each(|w| w.join().map_err(|_| fail("a writer panicked")))
+        })?;
         let grown = lazy_zeroed().map_err(fail)? - before;
         ensure_eq!(
             grown,
@@ -296,111 +300,46 @@ fn racing_first_writes_are_counted_once() -> TestResult {
     Ok(())
 }
 
-/// `struct uffdio_api` and `struct uffdio_register` of include/uapi/linux/userfaultfd.h.
-#[repr(C)]
-struct UffdioApi {
-    api: u64,
-    features: u64,
-    ioctls: u64,
-}
-
-#[repr(C)]
-struct UffdioRegister {
-    start: u64,
-    len: u64,
-    mode: u64,
-    ioctls: u64,
-}
-
-/// `_IOWR(0xAA, nr, size)`.
-const fn uffd_iowr(nr: u64, size: usize) -> u64 {
-    (3 << 30) | ((size as u64) << 16) | (0xAA << 8) | nr
-}
-const UFFD_API: u64 = 0xAA;
-const UFFDIO_API: u64 = uffd_iowr(0x3F, std::mem::size_of::<UffdioApi>());
-const UFFDIO_REGISTER: u64 = uffd_iowr(0x00, std::mem::size_of::<UffdioRegister>());
-const UFFDIO_REGISTER_MODE_MISSING: u64 = 1 << 0;
-const UFFDIO_REGISTER_MODE_WP: u64 = 1 << 1;
-
-/// UFFDIO_REGISTER of `[addr, addr + len)` in `mode`, with the errno on failure.
-fn uffd_register(fd: i32, addr: usize, len: usize, mode: u64) -> Result<(), i32> {
-    let mut reg = UffdioRegister {
-        start: addr as u64,
-        len: len as u64,
-        mode,
-        ioctls: 0,
-    };
-    // SAFETY: `reg` is a valid uffdio_register for the duration of the call.
-    if unsafe { libc::ioctl(fd, UFFDIO_REGISTER as _, &mut reg) } == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
-    }
-}
-
 fn userfaultfd_cannot_take_a_tamalloc_range() -> TestResult {
-    // SAFETY: userfaultfd(2) takes flags only.
-    let fd = unsafe { libc::syscall(libc::SYS_userfaultfd, libc::O_CLOEXEC | libc::O_NONBLOCK) };
+    let uffd = Userfaultfd::new().map_err(|e| {
+        fail(format!(
+            "userfaultfd: {e} (the kernel must have CONFIG_USERFAULTFD)"
+        ))
+    })?;
+    let pages = 16;
+    let m = Tamalloc::new(pages * PAGE).map_err(fail)?;
+    let addr = m.addr();
+    for (mode, name) in [(uffd::MODE_MISSING, "MISSING"), (uffd::MODE_WP, "WP")] {
+        ensure_eq!(
+            uffd.register(addr, pages * PAGE, mode),
+            Err(Errno::EINVAL),
+            "UFFDIO_REGISTER {name} on a tamalloc mapping"
+        );
+    }
+    let vma = vma_at(addr)?;
     ensure!(
-        fd >= 0,
-        "userfaultfd: {} (the kernel must have CONFIG_USERFAULTFD)",
-        std::io::Error::last_os_error()
+        !vma.has_flag("um") && !vma.has_flag("uw") && vma.has_flag("tm"),
+        "mapping changed: {:?}",
+        vma.flags
     );
-    let fd = fd as i32;
-    let result = (|| -> TestResult {
-        let mut api = UffdioApi {
-            api: UFFD_API,
-            features: 0,
-            ioctls: 0,
-        };
-        // SAFETY: `api` is a valid uffdio_api for the duration of the call.
-        ensure_eq!(
-            unsafe { libc::ioctl(fd, UFFDIO_API as _, &mut api) },
-            0,
-            "UFFDIO_API: {}",
-            std::io::Error::last_os_error()
-        );
-        let pages = 16;
-        let m = Tamalloc::new(pages * PAGE).map_err(fail)?;
-        let addr = m.as_ptr() as usize;
-        for (mode, name) in [
-            (UFFDIO_REGISTER_MODE_MISSING, "MISSING"),
-            (UFFDIO_REGISTER_MODE_WP, "WP"),
-        ] {
-            ensure_eq!(
-                uffd_register(fd, addr, pages * PAGE, mode),
-                Err(libc::EINVAL),
-                "UFFDIO_REGISTER {name} on a tamalloc mapping"
-            );
-        }
-        let vma = vma_at(addr)?;
-        ensure!(
-            !vma.has_flag("um") && !vma.has_flag("uw") && vma.has_flag("tm"),
-            "mapping changed: {:?}",
-            vma.flags
-        );
-        // Control: the same registration works on ordinary memory.
-        let anon = Anon::new(pages * PAGE).map_err(fail)?;
-        ensure_eq!(
-            uffd_register(fd, anon.addr, anon.len, UFFDIO_REGISTER_MODE_MISSING),
-            Ok(()),
-            "UFFDIO_REGISTER MISSING on mmap memory"
-        );
-        // The tamalloc pages are still the shim's.
-        let before = lazy_zeroed().map_err(fail)?;
-        for p in 0..pages {
-            write_byte(addr + p * PAGE, 1);
-        }
-        ensure_eq!(
-            lazy_zeroed().map_err(fail)? - before,
-            pages as u64,
-            "lazy_zeroed_pages after writing {pages} pages"
-        );
-        Ok(())
-    })();
-    // SAFETY: our own descriptor, closed once.
-    unsafe { libc::close(fd) };
-    result
+    // Control: the same registration works on ordinary memory.
+    let anon = Mapping::anon(pages * PAGE).map_err(fail)?;
+    ensure_eq!(
+        uffd.register(anon.addr(), anon.len(), uffd::MODE_MISSING),
+        Ok(()),
+        "UFFDIO_REGISTER MISSING on mmap memory"
+    );
+    // The tamalloc pages are still the shim's.
+    let before = lazy_zeroed().map_err(fail)?;
+    for p in 0..pages {
+        m.write_byte(p * PAGE, 1);
+    }
+    ensure_eq!(
+        lazy_zeroed().map_err(fail)? - before,
+        pages as u64,
+        "lazy_zeroed_pages after writing {pages} pages"
+    );
+    Ok(())
 }
 
 /// In a child (mlockall changes the whole process): with MCL_FUTURE, a tamalloc mapping is
@@ -410,14 +349,11 @@ fn mlockall_future_populates_every_page_through_the_shim() -> TestResult {
     recycle_dirty_memory().map_err(fail)?;
     let exit = in_child(|| {
         let check = || -> Result<(), String> {
-            // SAFETY: mlockall takes flags only.
-            if unsafe { libc::mlockall(libc::MCL_FUTURE) } != 0 {
-                return Err(format!("mlockall: {}", std::io::Error::last_os_error()));
-            }
+            mlockall(MlockAllFlags::MCL_FUTURE).map_err(|e| format!("mlockall: {e}"))?;
             let before = lazy_zeroed()?;
-            let addr = tamalloc_raw(pages * PAGE, 0).map_err(|e| format!("tamalloc: {e}"))?;
+            let m = Tamalloc::new(pages * PAGE).map_err(|e| format!("tamalloc: {e}"))?;
             let grown = lazy_zeroed()? - before;
-            let vma = own_vma_at(addr)
+            let vma = own_vma_at(m.addr())
                 .map_err(|e| e.to_string())?
                 .ok_or("no mapping")?;
             let want_kb = (pages * 4) as u64;
@@ -430,7 +366,7 @@ fn mlockall_future_populates_every_page_through_the_shim() -> TestResult {
             if grown != pages as u64 {
                 return Err(format!("lazy_zeroed_pages grew by {grown}, want {pages}"));
             }
-            if (0..pages * PAGE).any(|o| read_byte(addr + o) != 0) {
+            if (0..pages * PAGE).any(|o| m.read_byte(o) != 0) {
                 return Err("populated memory is not zero".into());
             }
             Ok(())
@@ -458,17 +394,16 @@ fn first_writes_see_zeros_in_recycled_dirty_memory() -> TestResult {
     recycle_dirty_memory().map_err(fail)?;
     let len = 128 << 20;
 
-    let m = Tamalloc::new(len).map_err(fail)?;
-    let addr = m.as_ptr() as usize;
+    let mut m = Tamalloc::new(len).map_err(fail)?;
     let pages = len / PAGE;
     let before = lazy_zeroed().map_err(fail)?;
     for p in 0..pages {
-        let page = addr + p * PAGE;
+        let page = p * PAGE;
         // Odd pages are read first: their write takes the zero-page copy path.
         if p % 2 == 1 {
-            ensure_eq!(read_byte(page + 9), 0, "read of page {p}");
+            ensure_eq!(m.read_byte(page + 9), 0, "read of page {p}");
         }
-        write_byte(page + p % PAGE, 0x3c);
+        m.write_byte(page + p % PAGE, 0x3c);
     }
     ensure_eq!(
         lazy_zeroed().map_err(fail)? - before,

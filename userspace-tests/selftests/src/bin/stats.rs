@@ -2,16 +2,18 @@
 //! that hold still, bounded writes, precise errnos, pid namespaces, and listings under fork churn.
 
 use ktap::{ensure, ensure_eq, writer::fail, writer::NotPassed, TestResult};
+use nix::sched::{unshare, CloneFlags};
+use nix::sys::signal::{raise, Signal};
 use std::collections::BTreeSet;
 use std::ops::RangeInclusive;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
+use usac::os::{fork, in_child, Child, Exit, MapFlags, Mapping, ProtFlags};
 use usac::{
     mem_stats_all, mem_stats_global, mem_stats_process, mem_stats_process_raw, sys, ProcStats,
     Tamalloc,
 };
-use usac_selftests::process::{decode_status, in_child, Exit};
 use usac_selftests::procfs::{compare_with_proc, exists, process_count, Compared};
 use usac_selftests::snapshot::{still_listing_and_global, Sums};
 
@@ -19,50 +21,31 @@ const PAGE: usize = 4096;
 
 /// Child processes that set their oom_score_adj, commit some memory and stop themselves, so
 /// that their numbers hold still; killed on drop.
-struct StoppedHelpers(Vec<(i32, i32)>);
+struct StoppedHelpers(Vec<Child>);
 
 impl StoppedHelpers {
     fn start(specs: &[(i32, usize)]) -> Result<Self, NotPassed> {
         let mut helpers = StoppedHelpers(Vec::new());
         for &(adj, mib) in specs {
-            // SAFETY: the child only writes a file, touches memory and stops.
-            let pid = unsafe { libc::fork() };
-            if pid == 0 {
+            let child = fork(|| {
                 let _ = std::fs::write("/proc/self/oom_score_adj", adj.to_string());
                 let mut v = vec![0u8; mib << 20];
                 for i in (0..v.len()).step_by(PAGE) {
                     v[i] = 1;
                 }
-                // SAFETY: plain signal to ourselves.
-                unsafe { libc::raise(libc::SIGSTOP) };
+                let _ = raise(Signal::SIGSTOP);
                 std::hint::black_box(&v);
-                // SAFETY: leave without running the parent's handlers.
-                unsafe { libc::_exit(0) };
-            }
-            ensure!(pid > 0, "fork failed");
-            helpers.0.push((pid, adj));
-            let mut status = 0;
-            // SAFETY: waiting for our own child.
-            unsafe { libc::waitpid(pid, &mut status, libc::WUNTRACED) };
-            ensure!(libc::WIFSTOPPED(status), "helper {pid} did not stop");
+                0
+            })
+            .map_err(fail)?;
+            child.wait_stopped().map_err(fail)?;
+            helpers.0.push(child);
         }
         Ok(helpers)
     }
 
     fn pids(&self) -> impl Iterator<Item = i32> + '_ {
-        self.0.iter().map(|&(pid, _)| pid)
-    }
-}
-
-impl Drop for StoppedHelpers {
-    fn drop(&mut self) {
-        for &(pid, _) in &self.0 {
-            // SAFETY: killing and reaping our own children.
-            unsafe {
-                libc::kill(pid, libc::SIGKILL);
-                libc::waitpid(pid, std::ptr::null_mut(), 0);
-            }
-        }
+        self.0.iter().map(Child::raw_pid)
     }
 }
 
@@ -208,8 +191,7 @@ fn one_pid_and_a_thread_id_resolve_to_the_process() -> TestResult {
     let me = std::process::id() as i32;
     let via_thread = std::thread::scope(|s| {
         s.spawn(|| {
-            // SAFETY: gettid has no preconditions.
-            let tid = unsafe { libc::gettid() };
+            let tid = nix::unistd::gettid().as_raw();
             mem_stats_process(tid).map(|e| (tid, e.pid))
         })
         .join()
@@ -319,8 +301,7 @@ fn bad_input_gets_a_precise_errno() -> TestResult {
 
 fn child_pid_namespace_sees_only_its_own() -> TestResult {
     let exit = in_child(|| {
-        // SAFETY: unshare in a single-threaded child.
-        if unsafe { libc::unshare(libc::CLONE_NEWPID) } != 0 {
+        if unshare(CloneFlags::CLONE_NEWPID).is_err() {
             return 10;
         }
         // The next child is pid 1 of the new namespace.
@@ -435,71 +416,39 @@ fn with_mm(list: &[ProcStats]) -> u64 {
 }
 
 /// A counter in a page shared with forked children; unmapped on drop.
-struct SharedCounter(*mut AtomicU64);
+struct SharedCounter(Mapping);
 
 impl SharedCounter {
     fn new() -> Result<Self, NotPassed> {
-        // SAFETY: a fresh shared anonymous page at an address of the kernel's choosing.
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                PAGE,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            )
-        };
-        ensure!(
-            p != libc::MAP_FAILED,
-            "mmap: {}",
-            std::io::Error::last_os_error()
-        );
-        Ok(SharedCounter(p.cast()))
+        let rw = ProtFlags::PROT_READ | ProtFlags::PROT_WRITE;
+        Ok(SharedCounter(
+            Mapping::anon_with(PAGE, rw, MapFlags::MAP_SHARED).map_err(fail)?,
+        ))
     }
 
-    fn get(&self) -> &AtomicU64 {
-        // SAFETY: a zero-filled page, suitably aligned, alive as long as `self`.
-        unsafe { &*self.0 }
+    fn add_one(&self) {
+        self.0.atomic_u64(0).fetch_add(1, Ordering::SeqCst);
     }
 
     fn load(&self) -> u64 {
-        self.get().load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for SharedCounter {
-    fn drop(&mut self) {
-        // SAFETY: our own page, no longer borrowed.
-        unsafe { libc::munmap(self.0.cast(), PAGE) };
+        self.0.atomic_u64(0).load(Ordering::SeqCst)
     }
 }
 
 /// Forks a child that forks and reaps children until `churn_for` has passed, counting in
 /// `forks` each fork before it makes it.
-fn start_churner(churn_for: Duration, forks: &SharedCounter) -> Result<i32, NotPassed> {
-    // SAFETY: the child only forks and reaps until its deadline.
-    let churner = unsafe { libc::fork() };
-    if churner == 0 {
+fn start_churner(churn_for: Duration, forks: &SharedCounter) -> Result<Child, NotPassed> {
+    fork(|| {
         let deadline = Instant::now() + churn_for;
         while Instant::now() < deadline {
-            forks.get().fetch_add(1, Ordering::SeqCst);
-            // SAFETY: fork/_exit/waitpid in a single-threaded child.
-            unsafe {
-                let pid = libc::fork();
-                if pid == 0 {
-                    libc::_exit(0);
-                }
-                if pid < 0 || libc::waitpid(pid, std::ptr::null_mut(), 0) != pid {
-                    libc::_exit(1);
-                }
+            forks.add_one();
+            if in_child(|| 0).is_err() {
+                return 1;
             }
         }
-        // SAFETY: leave without the parent's handlers.
-        unsafe { libc::_exit(0) };
-    }
-    ensure!(churner > 0, "fork: {}", std::io::Error::last_os_error());
-    Ok(churner)
+        0
+    })
+    .map_err(fail)
 }
 
 fn listings_while_processes_fork_and_exit() -> TestResult {
@@ -528,7 +477,7 @@ fn listings_while_processes_fork_and_exit() -> TestResult {
             "listing out of order"
         );
         let has = |pid| list.binary_search_by_key(&pid, |e| e.pid).is_ok();
-        for pid in [1, me, churner] {
+        for pid in [1, me, churner.raw_pid()] {
             ensure!(
                 has(pid),
                 "pid {pid} missing from a listing during the churn"
@@ -548,13 +497,8 @@ fn listings_while_processes_fork_and_exit() -> TestResult {
         max_len = max_len.max(list.len());
         listings += 1;
     }
-    let mut status = 0;
-    // SAFETY: reaping our own child.
-    let waited = unsafe { libc::waitpid(churner, &mut status, 0) };
-    ensure!(
-        waited == churner && decode_status(status) == Exit::Code(0),
-        "churner: waitpid {waited}, status {status:#x}"
-    );
+    let churned = churner.wait().map_err(fail)?;
+    ensure_eq!(churned, Exit::Code(0), "how the churner ended");
     let still_there: Vec<_> = missing.iter().filter(|&&pid| exists(pid)).collect();
     ensure!(
         still_there.is_empty(),

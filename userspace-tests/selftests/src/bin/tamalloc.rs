@@ -2,12 +2,15 @@
 //! inheritance, precise errnos with nothing left behind, and sanity under many calls and threads.
 
 use ktap::{ensure, ensure_eq, writer::fail, writer::NotPassed, TestResult};
+use nix::errno::Errno;
+use nix::sys::resource::{getrlimit, setrlimit, Resource};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
+use usac::os::{in_child, Exit, Mapping, ProtFlags, Signal};
 use usac::{mem_stats_process, tamalloc_raw, Tamalloc};
 use usac_selftests::memory::{self, own_lazy_zeroed};
-use usac_selftests::process::{in_child, Exit};
 use usac_selftests::procfs::{own_smaps, own_vma_containing, status_field, Vma};
+use usac_selftests::rng::Rng;
 
 const PAGE: usize = 4096;
 
@@ -29,18 +32,10 @@ fn lazy_zeroed() -> Result<u64, NotPassed> {
     own_lazy_zeroed().map_err(|e| fail(format!("zamora_mem_stats_process: {e}")))
 }
 
-fn read_byte(base: *const u8, offset: usize) -> u8 {
-    memory::read_byte(base as usize + offset)
-}
-
-fn write_byte(base: *mut u8, offset: usize, value: u8) {
-    memory::write_byte(base as usize + offset, value)
-}
-
 fn returns_page_aligned_tamalloc_vmas() -> TestResult {
     for size in [1, PAGE - 1, PAGE, PAGE + 1, (1 << 20) + 3] {
         let m = Tamalloc::new(size).map_err(fail)?;
-        let addr = m.as_ptr() as usize;
+        let addr = m.addr();
         ensure_eq!(addr % PAGE, 0, "address of a {size}-byte tamalloc");
         let vma = vma_at(addr)?;
         // No other tamalloc mapping lives to merge with: the mapping is a VMA of its own.
@@ -76,25 +71,21 @@ fn reserves_without_committing() -> TestResult {
         "VmSize growth in kB"
     );
     ensure_eq!(rss_after, rss_before, "VmRSS after reserving 64 MiB");
-    ensure_eq!(
-        vma_at(m.as_ptr() as usize)?.rss_kb,
-        0,
-        "Rss of the new mapping"
-    );
+    ensure_eq!(vma_at(m.addr())?.rss_kb, 0, "Rss of the new mapping");
     Ok(())
 }
 
 fn reads_see_zeros_and_commit_nothing() -> TestResult {
     let pages = 256;
     recycle()?;
-    let m = Tamalloc::new(pages * PAGE).map_err(fail)?;
+    let mut m = Tamalloc::new(pages * PAGE).map_err(fail)?;
     let lazy_before = lazy_zeroed()?;
     ensure!(
         m.as_slice().iter().all(|&b| b == 0),
         "untouched memory is not zero"
     );
     ensure_eq!(
-        vma_at(m.as_ptr() as usize)?.rss_kb,
+        vma_at(m.addr())?.rss_kb,
         0,
         "Rss after reading {pages} pages"
     );
@@ -109,13 +100,12 @@ fn reads_see_zeros_and_commit_nothing() -> TestResult {
 fn first_write_commits_exactly_the_pages_written() -> TestResult {
     let pages = 100;
     recycle()?;
-    let m = Tamalloc::new(pages * 2 * PAGE).map_err(fail)?;
-    let base = m.as_ptr();
+    let mut m = Tamalloc::new(pages * 2 * PAGE).map_err(fail)?;
     // Every other page, at a different offset each time.
     for i in 0..pages {
-        write_byte(base, 2 * i * PAGE + (i * 37) % PAGE, 0xa5);
+        m.write_byte(2 * i * PAGE + (i * 37) % PAGE, 0xa5);
     }
-    let vma = vma_at(base as usize)?;
+    let vma = vma_at(m.addr())?;
     ensure_eq!(
         vma.rss_kb,
         (pages * PAGE / 1024) as u64,
@@ -138,12 +128,11 @@ fn first_write_commits_exactly_the_pages_written() -> TestResult {
 fn lazy_zeroed_pages_count_first_writes() -> TestResult {
     let (pages, read_first) = (64, 32);
     recycle()?;
-    let m = Tamalloc::new((pages + read_first) * PAGE).map_err(fail)?;
-    let base = m.as_ptr();
+    let mut m = Tamalloc::new((pages + read_first) * PAGE).map_err(fail)?;
     let before = lazy_zeroed()?;
     for i in 0..pages {
-        write_byte(base, i * PAGE, 1);
-        write_byte(base, i * PAGE + 1, 2); // a second write to a page is not a first write
+        m.write_byte(i * PAGE, 1);
+        m.write_byte(i * PAGE + 1, 2); // a second write to a page is not a first write
     }
     ensure_eq!(
         lazy_zeroed()? - before,
@@ -152,11 +141,11 @@ fn lazy_zeroed_pages_count_first_writes() -> TestResult {
     );
     // Read first (the zero page is mapped), then write: the zero-page COW path.
     for i in pages..pages + read_first {
-        ensure_eq!(read_byte(base, i * PAGE), 0, "read of page {i}");
+        ensure_eq!(m.read_byte(i * PAGE), 0, "read of page {i}");
     }
     ensure_eq!(lazy_zeroed()? - before, pages as u64, "after reads");
     for i in pages..pages + read_first {
-        write_byte(base, i * PAGE + 7, 3);
+        m.write_byte(i * PAGE + 7, 3);
     }
     ensure_eq!(
         lazy_zeroed()? - before,
@@ -164,7 +153,7 @@ fn lazy_zeroed_pages_count_first_writes() -> TestResult {
         "after read-then-write of {read_first} pages"
     );
     ensure_eq!(
-        vma_at(base as usize)?.rss_kb,
+        vma_at(m.addr())?.rss_kb,
         ((pages + read_first) * PAGE / 1024) as u64,
         "Rss"
     );
@@ -188,17 +177,20 @@ fn lazy_zeroed_pages_count_first_writes() -> TestResult {
 fn fork_child_does_not_inherit_the_range() -> TestResult {
     let mut m = Tamalloc::new(4 * PAGE).map_err(fail)?;
     m.as_mut_slice().fill(0x5a);
-    let base = m.as_ptr() as usize;
-    let read = in_child(|| read_byte(base as *const u8, PAGE) as i32).map_err(fail)?;
-    ensure_eq!(read, Exit::Signal(libc::SIGSEGV), "child reading the range");
+    let read = in_child(|| m.read_byte(PAGE) as i32).map_err(fail)?;
+    ensure_eq!(
+        read,
+        Exit::Signal(Signal::SIGSEGV),
+        "child reading the range"
+    );
     let write = in_child(|| {
-        write_byte(base as *mut u8, 0, 1);
+        m.write_byte(0, 1);
         0
     })
     .map_err(fail)?;
     ensure_eq!(
         write,
-        Exit::Signal(libc::SIGSEGV),
+        Exit::Signal(Signal::SIGSEGV),
         "child writing the range"
     );
     ensure!(
@@ -210,43 +202,47 @@ fn fork_child_does_not_inherit_the_range() -> TestResult {
 
 fn partial_munmap_splits_the_mapping() -> TestResult {
     let pages = 8;
-    let addr = tamalloc_raw(pages * PAGE, 0).map_err(fail)?;
-    let base = addr as *mut u8;
+    let mut low = Tamalloc::new(pages * PAGE).map_err(fail)?.into_mapping();
+    let addr = low.addr();
     for i in 0..pages {
-        write_byte(base, i * PAGE, i as u8 + 1);
+        low.write_byte(i * PAGE, i as u8 + 1);
     }
     let size_before = status_kb("VmSize")?;
-    // SAFETY: unmapping pages 3 and 4 of our own mapping.
-    ensure_eq!(
-        unsafe { libc::munmap(base.add(3 * PAGE).cast(), 2 * PAGE) },
-        0,
-        "munmap"
-    );
+    let mut middle = low.split_off(3 * PAGE);
+    let high = middle.split_off(2 * PAGE);
+    middle
+        .unmap()
+        .map_err(|e| fail(format!("munmap of pages 3 and 4: {e}")))?;
     ensure_eq!(size_before - status_kb("VmSize")?, 8, "VmSize drop in kB");
     let vmas = own_smaps().map_err(fail)?;
-    let low = vmas.iter().find(|v| v.start == addr);
-    let high = vmas.iter().find(|v| v.start == addr + 5 * PAGE);
+    let low_vma = vmas.iter().find(|v| v.start == addr);
+    let high_vma = vmas.iter().find(|v| v.start == addr + 5 * PAGE);
     ensure!(
-        low.is_some_and(|v| v.end == addr + 3 * PAGE && v.has_flag("tm")),
-        "low part: {low:?}"
+        low_vma.is_some_and(|v| v.end == addr + 3 * PAGE && v.has_flag("tm")),
+        "low part: {low_vma:?}"
     );
     ensure!(
-        high.is_some_and(|v| v.end == addr + pages * PAGE && v.has_flag("tm")),
-        "high part: {high:?}"
+        high_vma.is_some_and(|v| v.end == addr + pages * PAGE && v.has_flag("tm")),
+        "high part: {high_vma:?}"
     );
-    for i in (0..3).chain(5..pages) {
+    for i in 0..3 {
         ensure_eq!(
-            read_byte(base, i * PAGE),
+            low.read_byte(i * PAGE),
             i as u8 + 1,
             "page {i} after munmap"
         );
     }
-    // SAFETY: unmapping what is left of our own mapping.
-    ensure_eq!(
-        unsafe { libc::munmap(base.cast(), pages * PAGE) },
-        0,
-        "munmap of the rest"
-    );
+    for i in 5..pages {
+        ensure_eq!(
+            high.read_byte((i - 5) * PAGE),
+            i as u8 + 1,
+            "page {i} after munmap"
+        );
+    }
+    low.unmap()
+        .map_err(|e| fail(format!("munmap of the low part: {e}")))?;
+    high.unmap()
+        .map_err(|e| fail(format!("munmap of the high part: {e}")))?;
     Ok(())
 }
 
@@ -290,32 +286,12 @@ fn bad_input_gets_a_precise_errno_and_maps_nothing() -> TestResult {
 }
 
 fn respects_rlimit_as() -> TestResult {
-    let mut old = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: valid pointer to an rlimit.
-    ensure_eq!(
-        unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut old) },
-        0,
-        "getrlimit"
-    );
+    let (soft, hard) = getrlimit(Resource::RLIMIT_AS).map_err(fail)?;
     let vm_size = status_kb("VmSize")? as usize * 1024;
-    let limit = libc::rlimit {
-        rlim_cur: (vm_size + (4 << 20)) as u64,
-        rlim_max: old.rlim_max,
-    };
-    // SAFETY: valid pointer to an rlimit.
-    ensure_eq!(
-        unsafe { libc::setrlimit(libc::RLIMIT_AS, &limit) },
-        0,
-        "setrlimit"
-    );
+    setrlimit(Resource::RLIMIT_AS, (vm_size + (4 << 20)) as u64, hard).map_err(fail)?;
     let over = tamalloc_raw(8 << 20, 0).map_err(|e| e.errno());
     let under = Tamalloc::new(1 << 20).map(drop).map_err(|e| e.errno());
-    // SAFETY: valid pointer to an rlimit.
-    let restored = unsafe { libc::setrlimit(libc::RLIMIT_AS, &old) };
-    ensure_eq!(restored, 0, "setrlimit back");
+    setrlimit(Resource::RLIMIT_AS, soft, hard).map_err(|e| fail(format!("setrlimit back: {e}")))?;
     ensure_eq!(
         over,
         Err(libc::ENOMEM),
@@ -331,22 +307,17 @@ fn respects_rlimit_as() -> TestResult {
 }
 
 fn ten_thousand_small_tamallocs_leave_no_trace() -> TestResult {
-    // The address list is allocated first: its 80 kB may grow the heap, which is not ours to count.
-    let mut addrs = Vec::with_capacity(10_000);
+    // The list is allocated first: its 160 kB may grow the heap, which is not ours to count.
+    let mut maps = Vec::with_capacity(10_000);
     let size_before = status_kb("VmSize")?;
     for i in 0..10_000 {
-        let addr = tamalloc_raw(PAGE, 0).map_err(|e| fail(format!("call {i}: {e}")))?;
-        write_byte(addr as *mut u8, i % PAGE, 1);
-        addrs.push(addr);
+        let m = Mapping::tamalloc(PAGE).map_err(|e| fail(format!("call {i}: {e}")))?;
+        m.write_byte(i % PAGE, 1);
+        maps.push(m);
     }
     let grown = status_kb("VmSize")? - size_before;
-    for addr in addrs.drain(..) {
-        // SAFETY: each address is a one-page mapping of ours.
-        ensure_eq!(
-            unsafe { libc::munmap(addr as *mut libc::c_void, PAGE) },
-            0,
-            "munmap"
-        );
+    for m in maps.drain(..) {
+        m.unmap().map_err(|e| fail(format!("munmap: {e}")))?;
     }
     ensure_eq!(
         grown,
@@ -376,14 +347,11 @@ fn threads_tamalloc_touch_and_munmap_concurrently() -> TestResult {
         .map(|t| {
             std::thread::spawn(move || -> Result<(u64, u64), String> {
                 let (mut rounds, mut written) = (0u64, 0u64);
-                let mut seed = t * 7919 + 1;
+                let mut rng = Rng::new(t);
                 while Instant::now() < deadline {
-                    seed = seed
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    let pages = 1 + (seed >> 33) as usize % 64;
+                    let pages = rng.between(1, 64);
                     let mut m = Tamalloc::new(pages * PAGE).map_err(|e| e.to_string())?;
-                    let tag = (seed >> 40) as u8 | 1;
+                    let tag = rng.next_u64() as u8 | 1;
                     for p in (0..pages).step_by(2) {
                         m.as_mut_slice()[p * PAGE + p % PAGE] = tag;
                         written += 1;
@@ -429,63 +397,38 @@ fn threads_tamalloc_touch_and_munmap_concurrently() -> TestResult {
 fn madvise_mprotect_and_mremap_work_as_on_anonymous_memory() -> TestResult {
     let pages = 16;
     recycle()?;
-    let addr = tamalloc_raw(pages * PAGE, 0).map_err(fail)?;
-    let base = addr as *mut u8;
+    let mut m = Tamalloc::new(pages * PAGE).map_err(fail)?.into_mapping();
+    let len = pages * PAGE;
     for i in 0..pages {
-        write_byte(base, i * PAGE, 9);
+        m.write_byte(i * PAGE, 9);
     }
-    // SAFETY: all three calls act on our own mapping.
-    unsafe {
-        let ret = libc::madvise(base.cast(), pages * PAGE, libc::MADV_DONTNEED);
-        ensure!(ret == 0, "madvise: {}", std::io::Error::last_os_error());
-        ensure_eq!(vma_at(addr)?.rss_kb, 0, "Rss after MADV_DONTNEED");
-        ensure_eq!(
-            read_byte(base, 0),
-            0,
-            "a page dropped by MADV_DONTNEED reads zero"
-        );
-        write_byte(base, 0, 7);
-        ensure_eq!(
-            libc::mprotect(base.cast(), pages * PAGE, libc::PROT_READ),
-            0,
-            "mprotect RO"
-        );
-        ensure!(
-            !vma_at(addr)?.has_flag("wr"),
-            "still writable after mprotect"
-        );
-        ensure_eq!(
-            libc::mprotect(
-                base.cast(),
-                pages * PAGE,
-                libc::PROT_READ | libc::PROT_WRITE
-            ),
-            0,
-            "mprotect RW"
-        );
-        let moved = libc::mremap(
-            base.cast(),
-            pages * PAGE,
-            4 * pages * PAGE,
-            libc::MREMAP_MAYMOVE,
-        );
-        ensure!(moved != libc::MAP_FAILED, "mremap");
-        let moved = moved as *mut u8;
-        ensure_eq!(read_byte(moved, 0), 7, "data after mremap");
-        let vma = vma_at(moved as usize)?;
-        ensure!(
-            vma.has_flag("tm")
-                && vma.start == moved as usize
-                && vma.end - vma.start == 4 * pages * PAGE,
-            "{vma:?}"
-        );
-        write_byte(moved, 3 * pages * PAGE, 1); // the grown part is tamalloc memory too
-        ensure_eq!(
-            libc::munmap(moved.cast(), 4 * pages * PAGE),
-            0,
-            "munmap after mremap"
-        );
-    }
+    m.advise(0, len, libc::MADV_DONTNEED)
+        .map_err(|e| fail(format!("madvise: {e}")))?;
+    ensure_eq!(vma_at(m.addr())?.rss_kb, 0, "Rss after MADV_DONTNEED");
+    ensure_eq!(
+        m.read_byte(0),
+        0,
+        "a page dropped by MADV_DONTNEED reads zero"
+    );
+    m.write_byte(0, 7);
+    let errno = |what: &'static str| move |e: Errno| fail(format!("{what}: {e}"));
+    m.protect(0, len, ProtFlags::PROT_READ)
+        .map_err(errno("mprotect RO"))?;
+    ensure!(
+        !vma_at(m.addr())?.has_flag("wr"),
+        "still writable after mprotect"
+    );
+    m.protect(0, len, ProtFlags::PROT_READ | ProtFlags::PROT_WRITE)
+        .map_err(errno("mprotect RW"))?;
+    m.remap(4 * len).map_err(errno("mremap"))?;
+    ensure_eq!(m.read_byte(0), 7, "data after mremap");
+    let vma = vma_at(m.addr())?;
+    ensure!(
+        vma.has_flag("tm") && vma.start == m.addr() && vma.end - vma.start == 4 * len,
+        "{vma:?}"
+    );
+    m.write_byte(3 * len, 1); // the grown part is tamalloc memory too
+    m.unmap().map_err(errno("munmap after mremap"))?;
     Ok(())
 }
 
@@ -497,7 +440,7 @@ fn trace_switch_logs_one_line_per_call() -> TestResult {
     let traced = Tamalloc::new(12345).map_err(fail);
     set("0")?;
     let untraced = Tamalloc::new(12346).map_err(fail)?;
-    let addr = traced?.as_ptr() as usize;
+    let addr = traced?.addr();
     let log = usac_selftests::dmesg().map_err(fail)?;
     let line = format!("tamalloc: pid {pid} size 12345 flags 0x0 -> {addr:#x}");
     ensure_eq!(log.matches(&line).count(), 1, "lines '{line}' in dmesg");

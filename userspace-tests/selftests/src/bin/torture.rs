@@ -9,10 +9,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-use usac::{mem_stats_all, mem_stats_global, mem_stats_process, tamalloc_raw, ProcStats, Tamalloc};
-use usac_selftests::memory::{mprotect, munmap, read_byte, write_byte, Anon};
-use usac_selftests::process::{in_child, Exit};
+use usac::os::{fork, in_child, Exit, Mapping, ProtFlags, Signal};
+use usac::{mem_stats_all, mem_stats_global, mem_stats_process, ProcStats, Tamalloc};
 use usac_selftests::procfs::status_field;
+use usac_selftests::rng::Rng;
 use usac_selftests::snapshot::{still_listing_and_global, Sums};
 
 const PAGE: usize = 4096;
@@ -26,23 +26,24 @@ fn own_stats() -> Result<ProcStats, NotPassed> {
 /// Returns the rounds and the pages written (each a first write).
 fn tamalloc_worker(t: u64, stop: &AtomicBool) -> Result<(u64, u64), String> {
     let (mut rounds, mut written) = (0, 0);
-    let mut seed = t + 1;
+    let mut rng = Rng::new(t + 1);
     while !stop.load(Ordering::Relaxed) {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-        let pages = 1 + (seed >> 40) as usize % 32;
+        let pages = rng.between(1, 32);
         let len = pages * PAGE;
-        let addr = tamalloc_raw(len, 0).map_err(|e| format!("thread {t}: tamalloc: {e}"))?;
+        let mut m = Mapping::tamalloc(len).map_err(|e| format!("thread {t}: tamalloc: {e}"))?;
         for p in 0..pages {
-            write_byte(addr + p * PAGE, p as u8 | 1);
+            m.write_byte(p * PAGE, p as u8 | 1);
         }
         written += pages as u64;
-        let errno = |what| move |e| format!("thread {t}: {what}: errno {e}");
-        mprotect(addr, len, libc::PROT_READ).map_err(errno("mprotect RO"))?;
-        mprotect(addr, len, libc::PROT_READ | libc::PROT_WRITE).map_err(errno("mprotect RW"))?;
-        if (0..pages).any(|p| read_byte(addr + p * PAGE) != p as u8 | 1) {
+        let errno = |what| move |e| format!("thread {t}: {what}: {e}");
+        m.protect(0, len, ProtFlags::PROT_READ)
+            .map_err(errno("mprotect RO"))?;
+        m.protect(0, len, ProtFlags::PROT_READ | ProtFlags::PROT_WRITE)
+            .map_err(errno("mprotect RW"))?;
+        if (0..pages).any(|p| m.read_byte(p * PAGE) != p as u8 | 1) {
             return Err(format!("thread {t}: data changed"));
         }
-        munmap(addr, len).map_err(errno("munmap"))?;
+        m.unmap().map_err(errno("munmap"))?;
         rounds += 1;
     }
     Ok((rounds, written))
@@ -52,13 +53,12 @@ fn tamalloc_worker(t: u64, stop: &AtomicBool) -> Result<(u64, u64), String> {
 /// beforehand: a child of a multi-threaded process must not allocate (another thread may have
 /// held the allocator's lock at the fork). Returns the children.
 fn fork_worker(stop: &AtomicBool) -> Result<u64, String> {
-    let scratch = Anon::new(64 * 1024).map_err(|e| e.to_string())?;
-    let (addr, len) = (scratch.addr, scratch.len);
+    let scratch = Mapping::anon(64 * 1024).map_err(|e| e.to_string())?;
     let mut children = 0;
     while !stop.load(Ordering::Relaxed) {
         let exit = in_child(|| {
-            for o in (0..len).step_by(PAGE) {
-                write_byte(addr + o, 1);
+            for o in (0..scratch.len()).step_by(PAGE) {
+                scratch.write_byte(o, 1);
             }
             0
         })
@@ -166,47 +166,36 @@ fn oom_killer_takes_the_tamalloc_hog() -> TestResult {
     let old = std::fs::read_to_string("/proc/sys/vm/overcommit_memory").map_err(fail)?;
     std::fs::write("/proc/sys/vm/overcommit_memory", "1").map_err(fail)?;
     let hog_len = (ram_kb as usize * 1024) * 3 / 2;
-    // SAFETY: the child only reserves, touches and (is meant to) die.
-    let hog = unsafe { libc::fork() };
-    if hog == 0 {
+    let hog = fork(|| {
         // Be the OOM killer's first choice, whatever else runs.
-        let code = if std::fs::write("/proc/self/oom_score_adj", "1000").is_err() {
-            3
-        } else {
-            match Tamalloc::new(hog_len) {
-                Ok(mut m) => {
-                    for p in (0..hog_len).step_by(PAGE) {
-                        m.as_mut_slice()[p] = 1;
-                    }
-                    0 // survived: the test fails below
+        if std::fs::write("/proc/self/oom_score_adj", "1000").is_err() {
+            return 3;
+        }
+        match Tamalloc::new(hog_len) {
+            Ok(m) => {
+                for p in (0..hog_len).step_by(PAGE) {
+                    m.write_byte(p, 1);
                 }
-                Err(_) => 2,
+                0 // survived: the test fails below
             }
-        };
-        // SAFETY: leave without the parent's handlers.
-        unsafe { libc::_exit(code) };
-    }
-    ensure!(hog > 0, "fork: {}", std::io::Error::last_os_error());
-    let mut status = 0;
+            Err(_) => 2,
+        }
+    });
     let start = Instant::now();
-    // SAFETY: waiting for our own child.
-    let waited = unsafe { libc::waitpid(hog, &mut status, 0) };
+    let ended = hog.map(|hog| (hog.raw_pid(), hog.wait()));
     std::fs::write("/proc/sys/vm/overcommit_memory", old.trim()).map_err(fail)?;
-    ensure_eq!(waited, hog, "waitpid: {}", std::io::Error::last_os_error());
+    let (hog, exit) = ended.map_err(|e| fail(format!("fork: {e}")))?;
+    let exit = exit.map_err(|e| fail(format!("waitpid: {e}")))?;
     println!(
-        "# hog of {} MiB on {} MiB of RAM ended after {:.1} s: {}",
+        "# hog of {} MiB on {} MiB of RAM ended after {:.1} s: {exit:?}",
         hog_len >> 20,
         ram_kb >> 10,
         start.elapsed().as_secs_f64(),
-        if libc::WIFSIGNALED(status) {
-            format!("signal {}", libc::WTERMSIG(status))
-        } else {
-            format!("exit {}", libc::WEXITSTATUS(status))
-        }
     );
-    ensure!(
-        libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGKILL,
-        "the hog was not OOM-killed"
+    ensure_eq!(
+        exit,
+        Exit::Signal(Signal::SIGKILL),
+        "how the hog ended (it must be OOM-killed)"
     );
     let log = usac_selftests::dmesg().map_err(fail)?;
     ensure!(

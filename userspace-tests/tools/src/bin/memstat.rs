@@ -1,135 +1,159 @@
-//! `memstat`: reserved and committed memory of every process, like `ps`, or of the whole system,
-//! like `free`, from the usac-mm statistics syscalls.
+//! `memstat`: reserved and committed memory of processes, like `ps`, or of the whole system, like
+//! `free`, from the usac-mm statistics syscalls. The options are in `usac_tools::cli`.
 
 use clap::Parser;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use usac_tools::{json, table};
+use usac::ProcStats;
+use usac_tools::cli::{MemstatArgs, EXIT_ERROR, EXIT_NO_USAC};
+use usac_tools::json;
+use usac_tools::output::{emit, stdout_is_terminal, Stop};
+use usac_tools::table::{self, Column, Table};
 
-/// Exit codes a script can rely on.
-const EXIT_ERROR: u8 = 1; // the syscall failed (e.g. no such process)
-const EXIT_USAGE: u8 = 2; // bad arguments (clap uses 2 as well)
-const EXIT_NO_USAC: u8 = 3; // the kernel has no zamora_* syscalls
-
-#[derive(Parser, Debug)]
-#[command(
-    name = "memstat",
-    version,
-    about = "Reserved (VmSize) and committed (VmRSS) memory, OOM scores and tamalloc counters, \
-             from the usac-mm syscalls",
-    after_help = "Columns: PID, COMM, RESERVED (total_vm), COMMITTED (RSS), % (committed/reserved), \
-OOM (oom_score), OOM_ADJ (oom_score_adj), TAMALLOC (live zamora_tamalloc memory), ZEROED (pages \
-zero-filled on first write). Kernel threads are shown [in brackets].
-
-Examples:
-  memstat                         every process, by pid
-  memstat --sort committed --top 5
-                                  the five biggest users of RAM
-  memstat --pid 1                 one process (a thread id gives its process)
-  memstat --global                system totals, like free
-  memstat --json | jq '.[0]'      machine-readable (field names are the ABI's)
-  memstat --watch 2 --top 10      refresh every 2 s until Ctrl-C
-
-Exit status: 0 ok, 1 the syscall failed (e.g. no such process), 2 bad usage,
-3 the running kernel has no zamora_* syscalls."
-)]
-struct Args {
-    /// Sort by COLUMN: pid, comm, reserved, committed, pct, oom, oom_adj, tamalloc, zeroed
-    /// (numbers biggest first)
-    #[arg(long, value_name = "COLUMN", default_value = "pid")]
-    sort: String,
-    /// Show only the first N rows (after sorting)
-    #[arg(long, value_name = "N")]
-    top: Option<usize>,
-    /// Show only process N
-    #[arg(long, value_name = "N", conflicts_with = "global")]
-    pid: Option<i32>,
-    /// Show the system totals instead of processes
-    #[arg(long)]
-    global: bool,
-    /// Print JSON instead of a table
-    #[arg(long)]
-    json: bool,
-    /// Refresh every SECONDS until interrupted
-    #[arg(long, value_name = "SECONDS")]
-    watch: Option<f64>,
+/// Why a refresh could not be made.
+enum Failure {
+    /// A syscall failed; for a `-p` pid, with that pid.
+    Syscall(usac::Error, Option<i32>),
+    /// /proc/meminfo (MemTotal, for %MEM) could not be read.
+    MemInfo(String),
 }
 
-fn render(args: &Args, sort_by: table::Column) -> Result<String, usac::Error> {
+impl From<usac::Error> for Failure {
+    fn from(e: usac::Error) -> Self {
+        Failure::Syscall(e, None)
+    }
+}
+
+/// The processes `-p` and `-C` select (a process that both select is shown once), or every
+/// process.
+fn select(args: &MemstatArgs) -> Result<Vec<ProcStats>, Failure> {
+    if args.pids.is_empty() && args.commands.is_empty() {
+        return Ok(usac::mem_stats_all()?);
+    }
+    let mut list: Vec<ProcStats> = Vec::new();
+    for &pid in &args.pids {
+        let e = usac::mem_stats_process(pid).map_err(|e| Failure::Syscall(e, Some(pid)))?;
+        if list.iter().all(|x| x.pid != e.pid) {
+            list.push(e);
+        }
+    }
+    if !args.commands.is_empty() {
+        for e in usac::mem_stats_all()? {
+            if args.commands.contains(&e.comm()) && list.iter().all(|x| x.pid != e.pid) {
+                list.push(e);
+            }
+        }
+    }
+    Ok(list)
+}
+
+/// MemTotal in KiB, as ps reads it for %MEM.
+fn mem_total_kb() -> Result<u64, Failure> {
+    std::fs::read_to_string("/proc/meminfo")
+        .map_err(|e| e.to_string())
+        .and_then(|text| {
+            usac::procfs::field_in(&text, "MemTotal").ok_or_else(|| "no MemTotal".to_string())
+        })
+        .map_err(|e| Failure::MemInfo(format!("/proc/meminfo: {e}")))
+}
+
+/// One refresh: a table, or one JSON document on one line.
+fn render(args: &MemstatArgs) -> Result<String, Failure> {
+    let unit = args.unit();
     if args.global {
         let g = usac::mem_stats_global()?;
         return Ok(if args.json {
-            json::global(&g)
+            serde_json::to_string(&json::global(&g)).expect("serializable")
         } else {
-            table::render_global(&g)
+            table::render_global(&g, unit, !args.no_headers)
         });
     }
-    let mut list = match args.pid {
-        Some(pid) => vec![usac::mem_stats_process(pid)?],
-        None => usac::mem_stats_all()?,
-    };
-    table::sort(&mut list, sort_by);
+    let mut list = select(args)?;
+    table::sort(&mut list, args.sort_key());
     list.truncate(args.top.unwrap_or(usize::MAX));
-    Ok(if args.json {
-        json::processes(&list)
-    } else {
-        table::render(&list)
-    })
-}
-
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn on_sigint(_: libc::c_int) {
-    INTERRUPTED.store(true, Ordering::Relaxed);
-}
-
-fn fail(e: usac::Error, args: &Args) -> ExitCode {
-    if e.errno() == libc::ENOSYS {
-        eprintln!("memstat: {e}");
-        return ExitCode::from(EXIT_NO_USAC);
+    if args.json {
+        return Ok(serde_json::to_string(&json::processes(&list)).expect("serializable"));
     }
-    match (e.errno(), args.pid) {
-        (libc::ESRCH, Some(pid)) => eprintln!("memstat: no process {pid}"),
-        (libc::EINVAL, Some(pid)) => eprintln!("memstat: invalid pid {pid}"),
-        _ => eprintln!("memstat: {e}"),
+    let columns = args.columns();
+    let mem_total_kb = if columns.contains(&Column::Mem) {
+        mem_total_kb()?
+    } else {
+        0
+    };
+    let table = Table {
+        columns,
+        unit,
+        headers: !args.no_headers,
+        mem_total_kb,
+    };
+    Ok(table.render(&list))
+}
+
+fn fail(failure: Failure) -> ExitCode {
+    match failure {
+        Failure::Syscall(e, _) if e.is_no_syscalls() => {
+            eprintln!("memstat: {e}");
+            return ExitCode::from(EXIT_NO_USAC);
+        }
+        Failure::Syscall(e, Some(pid)) if e.is_no_such_process() => {
+            eprintln!("memstat: no process {pid}")
+        }
+        Failure::Syscall(e, _) => eprintln!("memstat: {e}"),
+        Failure::MemInfo(e) => eprintln!("memstat: {e}"),
     }
     ExitCode::from(EXIT_ERROR)
 }
 
-fn main() -> ExitCode {
-    let args = Args::parse();
-    let sort_by = match table::Column::parse(&args.sort) {
-        Ok(c) => c,
-        Err(msg) => {
-            eprintln!("memstat: --sort: {msg}");
-            return ExitCode::from(EXIT_USAGE);
+/// Prints `text`; `Some(exit code)` when memstat must stop.
+fn show(text: &str) -> Option<ExitCode> {
+    match emit(text) {
+        Ok(()) => None,
+        Err(Stop::ReaderGone) => Some(ExitCode::SUCCESS),
+        Err(Stop::Failed(e)) => {
+            eprintln!("memstat: stdout: {e}");
+            Some(ExitCode::from(EXIT_ERROR))
         }
-    };
+    }
+}
+
+fn main() -> ExitCode {
+    let args = MemstatArgs::parse();
     let Some(period) = args.watch else {
-        return match render(&args, sort_by) {
-            Ok(out) => {
-                println!("{out}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(e, &args),
+        return match render(&args) {
+            Ok(text) => show(&text).unwrap_or(ExitCode::SUCCESS),
+            Err(f) => fail(f),
         };
     };
-    if !(period > 0.0 && period.is_finite()) {
-        eprintln!("memstat: --watch needs a positive number of seconds");
-        return ExitCode::from(EXIT_USAGE);
+    let interrupted = Arc::new(AtomicBool::new(false));
+    if let Err(e) = signal_hook::flag::register(signal_hook::consts::SIGINT, interrupted.clone()) {
+        eprintln!("memstat: SIGINT handler: {e}");
+        return ExitCode::from(EXIT_ERROR);
     }
-    // SAFETY: the handler only stores to an atomic.
-    unsafe { libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t) };
-    while !INTERRUPTED.load(Ordering::Relaxed) {
-        match render(&args, sort_by) {
-            // Clear the screen and home the cursor, then redraw.
-            Ok(out) => println!("\x1b[H\x1b[2Jmemstat: every {period} s (Ctrl-C to stop)\n{out}"),
-            Err(e) => return fail(e, &args),
+    // Clearing the screen and homing the cursor only makes sense on a terminal; JSON Lines get
+    // neither a banner nor escapes.
+    let banner = match (args.json, stdout_is_terminal()) {
+        (true, _) => String::new(),
+        (false, true) => format!("\x1b[H\x1b[2Jmemstat: every {period} s (Ctrl-C to stop)\n"),
+        (false, false) => format!("memstat: every {period} s (Ctrl-C to stop)\n"),
+    };
+    let mut refreshes = 0;
+    while !interrupted.load(Ordering::Relaxed) {
+        let text = match render(&args) {
+            Ok(text) => text,
+            Err(f) => return fail(f),
+        };
+        if let Some(code) = show(&format!("{banner}{text}")) {
+            return code;
+        }
+        refreshes += 1;
+        if args.count.is_some_and(|n| refreshes >= n) {
+            break;
         }
         let until = Instant::now() + Duration::from_secs_f64(period);
-        while Instant::now() < until && !INTERRUPTED.load(Ordering::Relaxed) {
-            std::thread::sleep(Duration::from_millis(50));
+        while Instant::now() < until && !interrupted.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
     ExitCode::SUCCESS

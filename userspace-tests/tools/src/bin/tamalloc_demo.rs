@@ -3,25 +3,29 @@
 //! each step must (and must not) change. Exits non-zero if a check fails.
 
 use clap::Parser;
+use std::io::Write;
 use std::process::ExitCode;
+use usac::os::{in_child, Exit, Mapping, Signal};
+use usac::procfs::smaps_entries;
 use usac::{mem_stats_process, Tamalloc};
+use usac_schema::demo::{DemoLine, DemoRecord, Step, TAG};
+use usac_tools::cli::{DemoArgs, EXIT_ERROR, EXIT_NO_USAC};
 use usac_tools::format::human_kib;
 
 const PAGE: usize = 4096;
 
-#[derive(Parser, Debug)]
-#[command(
-    name = "tamalloc-demo",
-    version,
-    about = "A narrated run of zamora_tamalloc"
-)]
-struct Args {
-    /// MiB to reserve
-    #[arg(long, default_value_t = 256)]
-    size_mib: usize,
-    /// Also print the measurements as `DEMO-JSON {...}` lines (for `make report`)
-    #[arg(long)]
-    json: bool,
+/// Why the demo stopped before its end.
+enum Failure {
+    /// A usac syscall failed.
+    Syscall(&'static str, usac::Error),
+    /// Anything else (reading /proc, mapping memory).
+    Other(String),
+}
+
+impl From<String> for Failure {
+    fn from(e: String) -> Self {
+        Failure::Other(e)
+    }
 }
 
 /// What /proc and the syscalls say about this process.
@@ -38,26 +42,19 @@ struct View {
     tamalloc_rss_kb: u64,
 }
 
-/// The summed Rss of the mappings whose smaps `VmFlags` have `tm`.
+/// The summed Rss of the mappings whose smaps `VmFlags` have `tm` (without allocating).
 fn tamalloc_rss_kb(smaps: &str) -> u64 {
-    let (mut total, mut rss) = (0, 0);
-    for line in smaps.lines() {
-        if line.starts_with("Rss:") {
-            rss = status_kb(line, "Rss");
-        } else if let Some(flags) = line.strip_prefix("VmFlags:") {
-            if flags.split_whitespace().any(|f| f == "tm") {
-                total += rss;
-            }
-        }
-    }
-    total
+    smaps_entries(smaps)
+        .filter(|v| v.has_flag("tm"))
+        .map(|v| v.rss_kb)
+        .sum()
 }
 
 fn status_kb(status: &str, field: &str) -> u64 {
     usac::procfs::field_in(status, field).unwrap_or(0)
 }
 
-fn view(scratch: &mut String) -> Result<View, String> {
+fn view(scratch: &mut String) -> Result<View, Failure> {
     use std::io::Read;
     scratch.clear();
     std::fs::File::open("/proc/self/status")
@@ -69,7 +66,8 @@ fn view(scratch: &mut String) -> Result<View, String> {
         .and_then(|mut f| f.read_to_string(scratch))
         .map_err(|e| format!("/proc/self/smaps: {e}"))?;
     let tamalloc_rss_kb = tamalloc_rss_kb(scratch);
-    let s = mem_stats_process(std::process::id() as i32).map_err(|e| e.to_string())?;
+    let s = mem_stats_process(std::process::id() as i32)
+        .map_err(|e| Failure::Syscall("zamora_mem_stats_process", e))?;
     Ok(View {
         vm_size_kb,
         vm_rss_kb,
@@ -85,7 +83,7 @@ struct Narrator {
     scratch: String,
     /// The `DEMO-JSON` line, formatted in memory that is already committed, so that printing it
     /// does not change the RSS the next step measures.
-    json_line: String,
+    json_line: Vec<u8>,
     last: View,
     failures: usize,
     json: bool,
@@ -104,7 +102,7 @@ impl Narrator {
     }
 
     /// Prints the view after `step` and checks the expected changes (in KiB, and zeroed pages).
-    fn step(&mut self, step: &str, expect: &[(&str, i64)]) -> Result<(), String> {
+    fn step(&mut self, step: &str, expect: &[(&str, i64)]) -> Result<(), Failure> {
         let now = view(&mut self.scratch)?;
         println!(
             "{:<44} {:>10} {:>10} | {:>10} {:>10} {:>10} {:>7}",
@@ -134,51 +132,51 @@ impl Narrator {
             }
         }
         if self.json {
-            use std::fmt::Write;
-            self.json_line.clear();
-            let _ = write!(
-                self.json_line,
-                "DEMO-JSON {{\"step\":{:?},\"vm_size_kb\":{},\"vm_rss_kb\":{},\"committed_kb\":{},\"tamalloc_kb\":{},\"tamalloc_rss_kb\":{},\"zeroed_pages\":{}}}",
-                step, now.vm_size_kb, now.vm_rss_kb, now.committed_kb, now.tamalloc_kb, now.tamalloc_rss_kb, now.zeroed_pages
-            );
-            println!("{}", self.json_line);
+            self.print_json(DemoRecord::Step(Step {
+                step: step.to_string(),
+                vm_size_kb: now.vm_size_kb,
+                vm_rss_kb: now.vm_rss_kb,
+                committed_kb: now.committed_kb,
+                tamalloc_kb: now.tamalloc_kb,
+                tamalloc_rss_kb: now.tamalloc_rss_kb,
+                zeroed_pages: now.zeroed_pages,
+            }))?;
         }
         self.last = now;
         Ok(())
     }
-}
 
-/// RSS growth (KiB) of an eager baseline: `mmap` then `memset` of every byte.
-fn eager_baseline_kb(len: usize, scratch: &mut String) -> Result<u64, String> {
-    let before = view(scratch)?.vm_rss_kb;
-    // SAFETY: a fresh private anonymous mapping, filled and unmapped here.
-    unsafe {
-        let p = libc::mmap(
-            std::ptr::null_mut(),
-            len,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-            -1,
-            0,
-        );
-        if p == libc::MAP_FAILED {
-            return Err("mmap failed".into());
-        }
-        std::ptr::write_bytes(p.cast::<u8>(), 0, len);
-        let after = view(scratch)?.vm_rss_kb;
-        libc::munmap(p, len);
-        Ok(after.saturating_sub(before))
+    /// Prints `record` as a `DEMO-JSON` line.
+    fn print_json(&mut self, record: DemoRecord) -> Result<(), Failure> {
+        self.json_line.clear();
+        self.json_line.extend_from_slice(TAG.as_bytes());
+        serde_json::to_writer(&mut self.json_line, &DemoLine::new(record))
+            .map_err(|e| format!("DEMO-JSON: {e}"))?;
+        self.json_line.push(b'\n');
+        std::io::stdout()
+            .write_all(&self.json_line)
+            .map_err(|e| Failure::Other(format!("stdout: {e}")))
     }
 }
 
-fn run(args: &Args) -> Result<usize, String> {
-    let len = args.size_mib << 20;
+/// RSS growth (KiB) of an eager baseline: `mmap` then `memset` of every byte.
+fn eager_baseline_kb(len: usize, scratch: &mut String) -> Result<u64, Failure> {
+    let before = view(scratch)?.vm_rss_kb;
+    let mut m = Mapping::anon(len).map_err(|e| format!("mmap: {e}"))?;
+    m.fill(0, len, 0);
+    let after = view(scratch)?.vm_rss_kb;
+    drop(m);
+    Ok(after.saturating_sub(before))
+}
+
+fn run(args: &DemoArgs) -> Result<usize, Failure> {
+    let len = (args.size_mib as usize) << 20;
     let pages = len / PAGE;
     let kb = |pages: usize| (pages * PAGE / 1024) as i64;
     let mut n = Narrator {
         scratch: " ".repeat(256 * 1024),
         // Written once in full so that its pages are committed before the first measurement.
-        json_line: " ".repeat(4096),
+        json_line: vec![b' '; 4096],
         last: View::default(),
         failures: 0,
         json: args.json,
@@ -193,7 +191,7 @@ fn run(args: &Args) -> Result<usize, String> {
     view(&mut n.scratch)?;
     n.step("start", &[])?;
 
-    let mut m = Tamalloc::new(len).map_err(|e| format!("zamora_tamalloc: {e}"))?;
+    let mut m = Tamalloc::new(len).map_err(|e| Failure::Syscall("zamora_tamalloc", e))?;
     n.step(
         &format!("zamora_tamalloc({} MiB)", args.size_mib),
         &[
@@ -229,19 +227,9 @@ fn run(args: &Args) -> Result<usize, String> {
         )?;
     }
 
-    let base = m.as_ptr() as usize;
-    // SAFETY: the child only reads one byte and exits; the parent waits for it.
-    let child = unsafe { libc::fork() };
-    if child == 0 {
-        // SAFETY: a read of the (not inherited) range: the child dies of SIGSEGV here.
-        let b = unsafe { std::ptr::read_volatile((base + 123) as *const u8) };
-        // SAFETY: leave without the parent's handlers.
-        unsafe { libc::_exit(i32::from(b)) };
-    }
-    let mut status = 0;
-    // SAFETY: waiting for our own child.
-    unsafe { libc::waitpid(child, &mut status, 0) };
-    let segv = libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGSEGV;
+    // The range is not inherited: the child's read of it is a SIGSEGV.
+    let child = in_child(|| i32::from(m.read_byte(123))).map_err(|e| format!("fork: {e}"))?;
+    let segv = child == Exit::Signal(Signal::SIGSEGV);
     println!(
         "fork: the child read the range and {}",
         if segv {
@@ -250,7 +238,7 @@ fn run(args: &Args) -> Result<usize, String> {
             "was NOT killed"
         }
     );
-    let intact = (0..written).all(|p| m.as_slice()[p * PAGE + 123] == 0xa5);
+    let intact = (0..written).all(|p| m.read_byte(p * PAGE + 123) == 0xa5);
     println!(
         "fork: the parent's {written} written pages are {}",
         if intact { "intact" } else { "CHANGED" }
@@ -272,16 +260,16 @@ fn run(args: &Args) -> Result<usize, String> {
 
     if args.json {
         let eager = eager_baseline_kb(len, &mut n.scratch)?;
-        println!(
-            "DEMO-JSON {{\"eager_baseline_rss_kb\":{eager},\"size_kb\":{}}}",
-            len / 1024
-        );
+        n.print_json(DemoRecord::EagerBaseline {
+            eager_baseline_rss_kb: eager,
+            size_kb: (len / 1024) as u64,
+        })?;
     }
     Ok(n.failures)
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args = DemoArgs::parse();
     match run(&args) {
         Ok(0) => {
             println!("\ntamalloc-demo: all checks passed");
@@ -289,15 +277,19 @@ fn main() -> ExitCode {
         }
         Ok(failures) => {
             println!("\ntamalloc-demo: {failures} check(s) FAILED");
-            ExitCode::FAILURE
+            ExitCode::from(EXIT_ERROR)
         }
-        Err(e) => {
-            eprintln!("tamalloc-demo: {e}");
-            ExitCode::from(if e.contains("no zamora_* syscalls") {
-                3
+        Err(Failure::Syscall(call, e)) => {
+            eprintln!("tamalloc-demo: {call}: {e}");
+            ExitCode::from(if e.is_no_syscalls() {
+                EXIT_NO_USAC
             } else {
-                1
+                EXIT_ERROR
             })
+        }
+        Err(Failure::Other(e)) => {
+            eprintln!("tamalloc-demo: {e}");
+            ExitCode::from(EXIT_ERROR)
         }
     }
 }

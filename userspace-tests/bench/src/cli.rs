@@ -1,0 +1,65 @@
+//! `usac-bench`'s command line.
+
+use clap::{CommandFactory, Parser, ValueEnum};
+
+/// Which benchmarks to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Which {
+    /// zamora_tamalloc vs mmap: call latency, first-write and read-fault cost per page
+    Tamalloc,
+    /// the statistics syscalls vs /proc scans, at 100 to 10 000 processes, and vs VMA count
+    Stats,
+    /// both
+    All,
+}
+
+/// `usac-bench`'s arguments.
+#[derive(Parser, Debug, Clone, PartialEq, Eq)]
+#[command(
+    name = "usac-bench",
+    version,
+    about = "The usac-mm syscalls against their baselines, side by side in one boot, as medians \
+             of alternating rounds after a discarded warm-up",
+    after_help = "Prints a table, then each row as a `BENCH-JSON {...}` line (schema \
+                  usac-bench/1) for usac-report.\n\nExit status: 0 ok, 2 bad usage, 3 the \
+                  running kernel has no zamora_* syscalls."
+)]
+pub struct BenchArgs {
+    /// What to measure
+    #[arg(value_enum, default_value_t = Which::All)]
+    pub which: Which,
+    /// Alternating rounds per benchmark (after the warm-up)
+    #[arg(long, value_name = "N", default_value_t = 9,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub rounds: u32,
+}
+
+/// `usac-bench`'s command line, e.g. for clap_mangen.
+pub fn command() -> clap::Command {
+    BenchArgs::command()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<BenchArgs, clap::Error> {
+        BenchArgs::try_parse_from(["usac-bench"].iter().chain(args))
+    }
+
+    #[test]
+    fn arguments() {
+        command().debug_assert();
+        let a = parse(&[]).unwrap();
+        assert_eq!((a.which, a.rounds), (Which::All, 9));
+        let a = parse(&["tamalloc", "--rounds", "41"]).unwrap();
+        assert_eq!((a.which, a.rounds), (Which::Tamalloc, 41));
+        assert_eq!(
+            parse(&["--rounds", "3", "stats"]).unwrap().which,
+            Which::Stats
+        );
+        for bad in [&["--rounds", "abc"][..], &["--rounds", "0"], &["nonsense"]] {
+            assert_eq!(parse(bad).unwrap_err().exit_code(), 2, "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! `usac-report`'s command line.
+
+use clap::{CommandFactory, Parser};
+use std::path::PathBuf;
+
+/// `usac-report`'s arguments.
+#[derive(Parser, Debug, Clone, PartialEq, Eq)]
+#[command(
+    name = "usac-report",
+    version,
+    about = "Writes OUT_DIR/REPORT.md and its PNG plots from the console log of a `make report` \
+             run (tamalloc-demo --json and usac-bench output)",
+    after_help = "Reads the DEMO-JSON (schema usac-demo/1) and BENCH-JSON (usac-bench/1) lines \
+                  of the log; a line of another schema is an error.\n\nExit status: 0 ok, 1 the \
+                  log could not be read or the report written, 2 bad usage."
+)]
+pub struct ReportArgs {
+    /// The console log of the VM run
+    pub console_log: PathBuf,
+    /// Where REPORT.md and the plots go (created if needed)
+    pub out_dir: PathBuf,
+}
+
+/// `usac-report`'s command line, e.g. for clap_mangen.
+pub fn command() -> clap::Command {
+    ReportArgs::command()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_paths() {
+        command().debug_assert();
+        let a = ReportArgs::try_parse_from(["usac-report", "log", "out"]).unwrap();
+        assert_eq!(a.out_dir, PathBuf::from("out"));
+        let e = ReportArgs::try_parse_from(["usac-report", "log"]).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+    }
+}

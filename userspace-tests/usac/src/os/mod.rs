@@ -1,0 +1,14 @@
+//! Safe wrappers of the plain OS calls that the tests, tools and benchmarks need and nix leaves
+//! `unsafe` (fork, mmap and its relatives, klogctl, userfaultfd ioctls, mallopt), so that the
+//! `unsafe` code of the userspace crates is all here and in [`crate::sys`].
+
+pub mod klog;
+pub mod malloc;
+mod mapping;
+mod process;
+pub mod uffd;
+
+pub use mapping::Mapping;
+pub use nix::sys::mman::{MapFlags, ProtFlags};
+pub use nix::sys::signal::Signal;
+pub use process::{fork, in_child, Child, Exit};
