@@ -5,56 +5,13 @@ use clap::Parser;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+use usac_tools::cli::MemstatArgs as Args;
 use usac_tools::{json, table};
 
 /// Exit codes a script can rely on.
 const EXIT_ERROR: u8 = 1; // the syscall failed (e.g. no such process)
 const EXIT_USAGE: u8 = 2; // bad arguments (clap uses 2 as well)
 const EXIT_NO_USAC: u8 = 3; // the kernel has no zamora_* syscalls
-
-#[derive(Parser, Debug)]
-#[command(
-    name = "memstat",
-    version,
-    about = "Reserved (VmSize) and committed (VmRSS) memory, OOM scores and tamalloc counters, \
-             from the usac-mm syscalls",
-    after_help = "Columns: PID, COMM, RESERVED (total_vm), COMMITTED (RSS), % (committed/reserved), \
-OOM (oom_score), OOM_ADJ (oom_score_adj), TAMALLOC (live zamora_tamalloc memory), ZEROED (pages \
-zero-filled on first write). Kernel threads are shown [in brackets].
-
-Examples:
-  memstat                         every process, by pid
-  memstat --sort committed --top 5
-                                  the five biggest users of RAM
-  memstat --pid 1                 one process (a thread id gives its process)
-  memstat --global                system totals, like free
-  memstat --json | jq '.[0]'      machine-readable (field names are the ABI's)
-  memstat --watch 2 --top 10      refresh every 2 s until Ctrl-C
-
-Exit status: 0 ok, 1 the syscall failed (e.g. no such process), 2 bad usage,
-3 the running kernel has no zamora_* syscalls."
-)]
-struct Args {
-    /// Sort by COLUMN: pid, comm, reserved, committed, pct, oom, oom_adj, tamalloc, zeroed
-    /// (numbers biggest first)
-    #[arg(long, value_name = "COLUMN", default_value = "pid")]
-    sort: String,
-    /// Show only the first N rows (after sorting)
-    #[arg(long, value_name = "N")]
-    top: Option<usize>,
-    /// Show only process N
-    #[arg(long, value_name = "N", conflicts_with = "global")]
-    pid: Option<i32>,
-    /// Show the system totals instead of processes
-    #[arg(long)]
-    global: bool,
-    /// Print JSON instead of a table
-    #[arg(long)]
-    json: bool,
-    /// Refresh every SECONDS until interrupted
-    #[arg(long, value_name = "SECONDS")]
-    watch: Option<f64>,
-}
 
 fn render(args: &Args, sort_by: table::Column) -> Result<String, usac::Error> {
     if args.global {

@@ -5,24 +5,10 @@
 use clap::Parser;
 use std::process::ExitCode;
 use usac::{mem_stats_process, Tamalloc};
+use usac_tools::cli::TamallocDemoArgs as Args;
 use usac_tools::format::human_kib;
 
 const PAGE: usize = 4096;
-
-#[derive(Parser, Debug)]
-#[command(
-    name = "tamalloc-demo",
-    version,
-    about = "A narrated run of zamora_tamalloc"
-)]
-struct Args {
-    /// MiB to reserve
-    #[arg(long, default_value_t = 256)]
-    size_mib: usize,
-    /// Also print the measurements as `DEMO-JSON {...}` lines (for `make report`)
-    #[arg(long)]
-    json: bool,
-}
 
 /// What /proc and the syscalls say about this process.
 #[derive(Debug, Clone, Copy, Default)]
