@@ -1,6 +1,7 @@
 //! Helpers shared by the selftests: touching memory, forking, reading /proc and the kernel log,
 //! and listings taken with a global reading of the same moment.
 
+pub mod man_examples;
 pub mod memory;
 pub mod process;
 pub mod procfs;
