@@ -15,7 +15,7 @@ export KERNEL_SRC BUILD_DIR PROFILE ACCEL JOBS EXTRA TIMEOUT CMD KPARAMS
 
 S := scripts
 
-.PHONY: help setup kernel run test bench report mm-compare mutants shell check patches info clean distclean
+.PHONY: help setup kernel run test bench report mm-compare mutants shell check man patches info clean distclean
 
 help:
 	@sed -n 's/^## //p' $(firstword $(MAKEFILE_LIST))
@@ -48,9 +48,13 @@ mutants: setup
 shell: kernel
 	@INTERACTIVE=1 $(S)/run-vm.sh shell "$${CMD:-setsid cttyhack sh -l}"
 
-## make check      rustfmt, clippy (kernel CLIPPY=1 and userspace), checkpatch --strict on the series
+## make check      rustfmt, clippy (kernel CLIPPY=1 and userspace), checkpatch --strict, man page lint
 check: setup
 	@$(S)/check.sh
+
+## make man        render the manual pages (man/man2, and memstat(1)/tamalloc-demo(1) generated) to build/man
+man:
+	@$(S)/man.sh
 
 ## make patches    the whole patch set as a git format-patch series in $(BUILD_DIR)/patches
 patches:

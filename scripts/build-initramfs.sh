@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the userspace crate (static) and pack the VM's initramfs:
-# busybox + /init + the usac binaries + the command to run + the user's EXTRA files.
+# busybox + /init + the usac binaries + the manual pages' example programs + the command to run +
+# the user's EXTRA files.
 # Usage: build-initramfs.sh COMMAND...
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -27,6 +28,10 @@ for f in "$BIN"/*; do
 	*) cp "$f" "$ROOT/usr/bin/" ;;
 	esac
 done
+# The programs of the manual pages' EXAMPLES sections, built static from man/man2/*.2;
+# usac-selftest-man-examples runs them.
+build_man_examples "$ROOT/usr/lib/usac/man-examples"
+rm -f "$ROOT"/usr/lib/usac/man-examples/*.c
 for f in ${EXTRA:-}; do
 	[ -f "$f" ] || die "EXTRA: no such file: $f"
 	cp "$f" "$ROOT/usr/local/bin/"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make check`: formatting, clippy and checkpatch, all with zero warnings allowed.
+# `make check`: formatting, clippy, the manual pages and checkpatch, all with zero warnings allowed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -39,6 +39,9 @@ done
 
 step "cargo clippy (userspace)"
 (cd "$REPO/userspace-tests" && cargo clippy -q --locked --all-targets -- -D warnings) || fail=1
+
+step "manual pages: mandoc -T lint and groff -ww, and their EXAMPLES programs compile"
+"$REPO/scripts/man.sh" --check || fail=1
 
 step "checkpatch.pl --strict on the patch series"
 "$REPO/scripts/make-patches.sh" >/dev/null

@@ -48,3 +48,18 @@ profile_fragments() {
 	*) die "unknown PROFILE '$PROFILE'" ;;
 	esac
 }
+
+# The C programs of the EXAMPLES sections of man/man2/*.2, extracted (scripts/man-example.pl) and
+# built static into directory $1, one binary per page (zamora_tamalloc, ...), with every warning an
+# error. `make check` compiles them; build-initramfs.sh puts them into the VM, where
+# usac-selftest-man-examples runs them.
+build_man_examples() {
+	local dir=$1 page name
+	mkdir -p "$dir"
+	for page in "$REPO"/man/man2/*.2; do
+		name=$(basename "$page" .2)
+		"$REPO/scripts/man-example.pl" "$page" >"$dir/$name.c"
+		"${CC:-cc}" -Wall -Wextra -Werror -static -O2 -I "$REPO/include/uapi" \
+			-o "$dir/$name" "$dir/$name.c" || die "$page: its EXAMPLES program does not compile"
+	done
+}

@@ -12,6 +12,8 @@ PACKAGES=(
 	make flex bison bc libelf-dev libssl-dev cpio xz-utils perl python3
 	qemu-system-x86 busybox-static
 	fonts-dejavu-core # the font of `make report`'s plots
+	gcc libc6-dev     # the static C programs of the manual pages' EXAMPLES (and mm-compare)
+	mandoc groff-base # `make check` lints the manual pages, `make man` renders them
 )
 [ -n "${KERNEL_SRC:-}" ] || PACKAGES+=(linux-source-6.12)
 

@@ -24,6 +24,7 @@ const USAC_SELFTESTS: &[&str] = &[
     "usac accounting",
     "usac boot",
     "usac fuzz",
+    "usac man examples",
     "usac promises",
     "usac mem_stats",
     "usac tamalloc",

@@ -2,6 +2,7 @@
 //! listings taken with a global reading of the same moment. Forking and mapping memory are
 //! `usac::os`'s.
 
+pub mod man_examples;
 pub mod memory;
 pub mod procfs;
 pub mod rng;
