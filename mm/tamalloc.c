@@ -18,6 +18,9 @@
 #include <linux/seq_file.h>
 #include <linux/usac_mem.h>
 
+#define CREATE_TRACE_POINTS
+#include <trace/events/usac_mem.h>
+
 /* VM_TAMALLOC must be a bit that no other VMA flag uses on this build. */
 static_assert(!(VM_TAMALLOC & (VM_READ | VM_WRITE | VM_EXEC | VM_SHARED |
 			       VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_MAYSHARE |
@@ -60,15 +63,18 @@ static bool usac_allocator_zeroed(void)
  * without the page table lock, so it may sleep. Skips the clear when the
  * allocator already zeroed the folio (init_on_alloc=1), so that a page is
  * never zeroed twice. The caller counts the pages with
- * usac_tamalloc_count_zeroed() once they are mapped.
+ * usac_tamalloc_count_zeroed() once they are mapped. Traced as
+ * usac_tamalloc_zero_fill (include/trace/events/usac_mem.h).
  */
 void usac_tamalloc_zero_fill(struct vm_area_struct *vma, struct folio *folio,
 			     unsigned long addr)
 {
 	long i, nr = folio_nr_pages(folio);
 	unsigned long base = ALIGN_DOWN(addr, nr * PAGE_SIZE);
+	bool clear = !usac_allocator_zeroed();
 
-	if (usac_allocator_zeroed())
+	trace_usac_tamalloc_zero_fill(base, nr, clear);
+	if (!clear)
 		return;
 	for (i = 0; i < nr; i++) {
 		clear_user_highpage(folio_page(folio, i), base + i * PAGE_SIZE);

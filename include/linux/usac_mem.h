@@ -60,7 +60,7 @@ static inline void usac_tamalloc_count_zeroed(struct mm_struct *mm, long nr)
 
 /* kernel/usac/usac_mem.rs, called from kernel/usac/entry.c */
 int usac_mem_init(void);
-long usac_tamalloc(size_t size, unsigned int flags, bool trace);
+long usac_tamalloc(size_t size, unsigned int flags);
 long usac_mem_stats_process(pid_t pid, unsigned long buf, size_t count,
 			    unsigned int flags, bool restrict_stats);
 long usac_mem_stats_global(unsigned long out, unsigned int flags,

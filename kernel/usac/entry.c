@@ -8,16 +8,10 @@
 #include <linux/moduleparam.h>
 #include <linux/syscalls.h>
 #include <linux/usac_mem.h>
+#include <trace/events/usac_mem.h>
 
 #undef MODULE_PARAM_PREFIX
 #define MODULE_PARAM_PREFIX "usac_mem."
-
-/*
- * Log one line per call (usac_mem.trace=1 on the command line, or at run time
- * in /sys/module/usac_mem/parameters/trace).
- */
-static bool trace;
-module_param(trace, bool, 0644);
 
 /*
  * The statistics show what /proc/PID/status and /proc/PID/oom_score show to
@@ -37,7 +31,10 @@ late_initcall(usac_mem_initcall);
 
 SYSCALL_DEFINE2(zamora_tamalloc, size_t, size, unsigned int, flags)
 {
-	return usac_tamalloc(size, flags, READ_ONCE(trace));
+	long ret = usac_tamalloc(size, flags);
+
+	trace_usac_tamalloc(size, flags, ret);
+	return ret;
 }
 
 SYSCALL_DEFINE4(zamora_mem_stats_process, pid_t, pid,

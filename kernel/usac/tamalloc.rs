@@ -31,15 +31,3 @@ pub(crate) fn tamalloc(size: usize, flags: u32) -> Result<usize> {
         AnonVmFlags::TAMALLOC | AnonVmFlags::DONTCOPY | AnonVmFlags::NOHUGEPAGE,
     )
 }
-
-/// Logs one call: who, how much, and what came back.
-pub(crate) fn trace(size: usize, flags: u32, result: &Result<usize>) {
-    let pid = current!().tgid_nr_ns(None);
-    match result {
-        Ok(addr) => pr_info!("tamalloc: pid {pid} size {size} flags {flags:#x} -> {addr:#x}\n"),
-        Err(e) => pr_info!(
-            "tamalloc: pid {pid} size {size} flags {flags:#x} -> error {}\n",
-            e.to_errno()
-        ),
-    }
-}

@@ -37,14 +37,10 @@ pub extern "C" fn usac_mem_init() -> core::ffi::c_int {
     0
 }
 
-/// `zamora_tamalloc(size, flags)`; `trace` logs the call.
+/// `zamora_tamalloc(size, flags)`.
 #[no_mangle]
-pub extern "C" fn usac_tamalloc(size: usize, flags: u32, trace: bool) -> core::ffi::c_long {
-    let result = tamalloc::tamalloc(size, flags);
-    if trace {
-        tamalloc::trace(size, flags, &result);
-    }
-    syscall_return(result)
+pub extern "C" fn usac_tamalloc(size: usize, flags: u32) -> core::ffi::c_long {
+    syscall_return(tamalloc::tamalloc(size, flags))
 }
 
 /// `zamora_mem_stats_process(pid, buf, count, flags)`; `restrict` is `usac_mem.restrict_stats`.

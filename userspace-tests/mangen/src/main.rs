@@ -147,7 +147,10 @@ fn tamalloc_demo() -> Page {
                         "a check failed, or a system call or a read of /proc failed",
                     ),
                     ("2", "bad arguments"),
-                    ("3", "the running kernel has no zamora_* system calls (ENOSYS)"),
+                    (
+                        "3",
+                        "the running kernel has no zamora_* system calls (ENOSYS)",
+                    ),
                 ]),
             ),
             (
@@ -156,8 +159,8 @@ fn tamalloc_demo() -> Page {
                     ("tamalloc-demo", "the narrated run with 256 MiB"),
                     ("tamalloc-demo --size-mib 16", "the same with 16 MiB"),
                     (
-                        "echo 1 > /sys/module/usac_mem/parameters/trace; tamalloc-demo; dmesg | grep tamalloc",
-                        "also log each zamora_tamalloc(2) call in the kernel log",
+                        "tamalloc-demo --size-mib 16 --trace",
+                        "also check the usac_mem trace events of the call and of each first write",
                     ),
                 ]),
             ),

@@ -169,6 +169,11 @@ pub struct DemoArgs {
     /// `make report`)
     #[arg(long)]
     pub json: bool,
+    /// Switch the usac_mem trace events on for the reservation and the writes, read them back
+    /// from tracefs and check them: one usac_tamalloc event for the call, one
+    /// usac_tamalloc_zero_fill event for each page written
+    #[arg(long)]
+    pub trace: bool,
 }
 
 /// `memstat`'s command line, e.g. for clap_mangen.

@@ -4,6 +4,7 @@
 //! `-errno` into [`Error`] and, for memory, give an owning [`Tamalloc`] guard. [`os`] holds the
 //! safe forms of the fork, mmap, klogctl, userfaultfd and mallopt calls that the tests, tools and
 //! benchmarks make: the `unsafe` code of the userspace crates is in `sys` and `os` alone.
+//! [`procfs`] and [`tracefs`] read what the kernel shows: smaps, and the usac_mem trace events.
 
 pub mod error;
 pub mod os;
@@ -11,6 +12,7 @@ pub mod procfs;
 mod stats;
 pub mod sys;
 mod tamalloc;
+pub mod tracefs;
 
 pub use error::{Error, Result};
 pub use stats::{

@@ -432,26 +432,80 @@ fn madvise_mprotect_and_mremap_work_as_on_anonymous_memory() -> TestResult {
     Ok(())
 }
 
-fn trace_switch_logs_one_line_per_call() -> TestResult {
-    const SWITCH: &str = "/sys/module/usac_mem/parameters/trace";
-    let set = |on: &str| std::fs::write(SWITCH, on).map_err(|e| fail(format!("{SWITCH}: {e}")));
-    let pid = std::process::id();
-    set("1")?;
-    let traced = Tamalloc::new(12345).map_err(fail);
-    set("0")?;
-    let untraced = Tamalloc::new(12346).map_err(fail)?;
-    let addr = traced?.addr();
+/// Whether the allocator zeroes every page (init_on_alloc=1), so that the shim does not clear:
+/// the kernel says so at boot ("mem auto-init: ... heap alloc:on").
+fn allocator_zeroes() -> Result<bool, NotPassed> {
     let log = usac_selftests::dmesg().map_err(fail)?;
-    let line = format!("tamalloc: pid {pid} size 12345 flags 0x0 -> {addr:#x}");
-    ensure_eq!(log.matches(&line).count(), 1, "lines '{line}' in dmesg");
-    // Tracing is off but for that call: it is the only line about this process.
-    let ours = format!("tamalloc: pid {pid} ");
+    let line = log
+        .lines()
+        .find(|l| l.contains("mem auto-init:"))
+        .ok_or_else(|| fail("no 'mem auto-init:' line in dmesg"))?;
+    Ok(line.contains("heap alloc:on"))
+}
+
+fn trace_events_show_each_call_and_each_zero_fill() -> TestResult {
+    use usac::tracefs::{self, Event};
+    let pid = std::process::id();
+    let cleared = !allocator_zeroes()?;
+    let lazy_before = lazy_zeroed()?;
+    tracefs::clear().map_err(fail)?;
+    tracefs::enable_usac_events(true).map_err(fail)?;
+    let traced = Tamalloc::new(3 * PAGE + 1).map_err(fail);
+    let refused = tamalloc_raw(0, 0).map_err(|e| e.errno());
+    if let Ok(m) = &traced {
+        m.write_byte(0, 1); // a write fault on an empty PTE
+        m.write_byte(2 * PAGE, 1);
+        let untouched = m.read_byte(3 * PAGE); // maps the zero page ...
+        m.write_byte(3 * PAGE, untouched + 1); // ... which this write replaces (COW)
+    }
+    tracefs::enable_usac_events(false).map_err(fail)?;
+    let traced = traced?;
+    // Off again: this call and its first write leave no event.
+    let untraced = Tamalloc::new(PAGE).map_err(fail)?;
+    untraced.write_byte(0, 1);
+    let events: Vec<Event> = tracefs::usac_events()
+        .map_err(fail)?
+        .into_iter()
+        .filter(|e| e.pid() == pid)
+        .collect();
+    let base = traced.addr() as u64;
+    let fill = |page: u64| Event::ZeroFill {
+        pid,
+        addr: base + page * PAGE as u64,
+        pages: 1,
+        cleared,
+    };
+    let want = vec![
+        Event::Tamalloc {
+            pid,
+            size: 3 * PAGE as u64 + 1,
+            flags: 0,
+            addr: base,
+            err: 0,
+        },
+        Event::Tamalloc {
+            pid,
+            size: 0,
+            flags: 0,
+            addr: 0,
+            err: -libc::EINVAL,
+        },
+        fill(0),
+        fill(2),
+        fill(3),
+    ];
+    ensure_eq!(refused, Err(libc::EINVAL), "tamalloc(0, 0)");
     ensure_eq!(
-        log.lines().filter(|l| l.contains(&ours)).count(),
+        traced.read_byte(3 * PAGE),
         1,
-        "lines '{ours}...' in dmesg (the untraced call must not log)"
+        "the page written after a read"
     );
-    drop(untraced);
+    ensure_eq!(events, want, "usac_mem events of this process");
+    ensure_eq!(
+        lazy_zeroed()? - lazy_before,
+        4,
+        "lazy_zeroed_pages growth (3 pages traced, 1 not)"
+    );
     Ok(())
 }
 
@@ -502,8 +556,8 @@ fn main() -> ExitCode {
                 madvise_mprotect_and_mremap_work_as_on_anonymous_memory,
             ),
             (
-                "trace_switch_logs_one_line_per_call",
-                trace_switch_logs_one_line_per_call,
+                "trace_events_show_each_call_and_each_zero_fill",
+                trace_events_show_each_call_and_each_zero_fill,
             ),
         ],
     )

@@ -7,6 +7,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use usac::os::{in_child, Exit, Mapping, Signal};
 use usac::procfs::smaps_entries;
+use usac::tracefs::{self, Event};
 use usac::{mem_stats_process, Tamalloc};
 use usac_schema::demo::{DemoLine, DemoRecord, Step, TAG};
 use usac_tools::cli::{DemoArgs, EXIT_ERROR, EXIT_NO_USAC};
@@ -169,6 +170,72 @@ fn eager_baseline_kb(len: usize, scratch: &mut String) -> Result<u64, Failure> {
     Ok(after.saturating_sub(before))
 }
 
+/// The usac_mem trace events of the demo's reservation and writes (`--trace`).
+struct Trace {
+    /// The per-CPU buffer size to restore.
+    buffer_kb: u64,
+}
+
+impl Trace {
+    /// Clears the trace buffer, makes room for an event per page, and switches the events on.
+    fn start(pages: usize) -> std::io::Result<Self> {
+        let buffer_kb = tracefs::buffer_size_kb()?;
+        // A zero-fill event takes about 32 bytes of ring buffer; all may land on one CPU.
+        let need_kb = (pages as u64 * 64).div_ceil(1024) + 1024;
+        if need_kb > buffer_kb {
+            tracefs::set_buffer_size_kb(need_kb)?;
+        }
+        tracefs::clear()?;
+        tracefs::enable_usac_events(true)?;
+        Ok(Trace { buffer_kb })
+    }
+
+    /// Switches the events off and checks them: one `usac_tamalloc` event for the call that
+    /// returned `addr` for `len` bytes, and one single-page `usac_tamalloc_zero_fill` event for
+    /// each of the first `written` pages. Prints what it found; returns whether it was right.
+    fn check(self, len: usize, addr: usize, written: usize) -> std::io::Result<bool> {
+        tracefs::enable_usac_events(false)?;
+        let pid = std::process::id();
+        let events: Vec<Event> = tracefs::usac_events()?
+            .into_iter()
+            .filter(|e| e.pid() == pid)
+            .collect();
+        tracefs::set_buffer_size_kb(self.buffer_kb)?;
+        let calls: Vec<&Event> = events
+            .iter()
+            .filter(|e| matches!(e, Event::Tamalloc { .. }))
+            .collect();
+        let mut filled: Vec<(u64, u64)> = events
+            .iter()
+            .filter_map(|e| match *e {
+                Event::ZeroFill { addr, pages, .. } => Some((addr, pages)),
+                _ => None,
+            })
+            .collect();
+        filled.sort_unstable();
+        let want_call = Event::Tamalloc {
+            pid,
+            size: len as u64,
+            flags: 0,
+            addr: addr as u64,
+            err: 0,
+        };
+        let want_filled: Vec<(u64, u64)> = (0..written)
+            .map(|p| ((addr + p * PAGE) as u64, 1))
+            .collect();
+        let right = calls == [&want_call] && filled == want_filled;
+        println!(
+            "trace: {} usac_tamalloc event(s), {} usac_tamalloc_zero_fill event(s) for {} page(s); \
+             {written} page(s) written: {}",
+            calls.len(),
+            filled.len(),
+            filled.iter().map(|f| f.1).sum::<u64>(),
+            if right { "as expected" } else { "WRONG" }
+        );
+        Ok(right)
+    }
+}
+
 fn run(args: &DemoArgs) -> Result<usize, Failure> {
     let len = (args.size_mib as usize) << 20;
     let pages = len / PAGE;
@@ -191,7 +258,13 @@ fn run(args: &DemoArgs) -> Result<usize, Failure> {
     view(&mut n.scratch)?;
     n.step("start", &[])?;
 
+    let trace = if args.trace {
+        Some(Trace::start(pages).map_err(|e| format!("tracefs: {e}"))?)
+    } else {
+        None
+    };
     let mut m = Tamalloc::new(len).map_err(|e| Failure::Syscall("zamora_tamalloc", e))?;
+    let addr = m.addr();
     n.step(
         &format!("zamora_tamalloc({} MiB)", args.size_mib),
         &[
@@ -257,6 +330,16 @@ fn run(args: &DemoArgs) -> Result<usize, Failure> {
             ("zeroed", 0),
         ],
     )?;
+
+    // After the last measurement: reading the trace grows the heap.
+    if let Some(trace) = trace {
+        if !trace
+            .check(len, addr, written)
+            .map_err(|e| format!("tracefs: {e}"))?
+        {
+            n.failures += 1;
+        }
+    }
 
     if args.json {
         let eager = eager_baseline_kb(len, &mut n.scratch)?;

@@ -580,7 +580,7 @@ fn bad_usage_exits_2_and_help_tells_the_exit_codes() -> TestResult {
 }
 
 fn tamalloc_demo_narrates_and_checks() -> TestResult {
-    let (out, text) = run("tamalloc-demo", &["--size-mib", "64", "--json"])?;
+    let (out, text) = run("tamalloc-demo", &["--size-mib", "64", "--json", "--trace"])?;
     for line in text.lines().filter(|l| !l.starts_with(TAG)) {
         println!("# | {line}");
     }
@@ -592,6 +592,9 @@ fn tamalloc_demo_narrates_and_checks() -> TestResult {
         "ok: zeroed +3840 pages",
         "was killed by SIGSEGV: the range is not inherited",
         "written pages are intact",
+        // Its own check of the trace events of its call and its writes, exact.
+        "trace: 1 usac_tamalloc event(s), 16384 usac_tamalloc_zero_fill event(s) for 16384 \
+         page(s); 16384 page(s) written: as expected",
         "tamalloc-demo: all checks passed",
     ] {
         ensure!(text.contains(expect), "no '{expect}' in the demo's output");

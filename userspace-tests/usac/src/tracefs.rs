@@ -1,0 +1,150 @@
+//! usac_mem's trace events (include/trace/events/usac_mem.h), switched on and read back through
+//! tracefs.
+
+use std::io;
+
+/// Where `/init` mounts tracefs.
+pub const TRACING: &str = "/sys/kernel/tracing";
+
+/// One usac_mem event from the trace buffer, with the pid of the task that caused it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// `usac_tamalloc`: a `zamora_tamalloc` call returned `addr`, or `err` (a negative errno).
+    Tamalloc {
+        pid: u32,
+        size: u64,
+        flags: u32,
+        addr: u64,
+        err: i32,
+    },
+    /// `usac_tamalloc_zero_fill`: a folio of `pages` pages at `addr` was prepared for its first
+    /// write, cleared by the shim or (`cleared == false`) already zeroed by the allocator.
+    ZeroFill {
+        pid: u32,
+        addr: u64,
+        pages: u64,
+        cleared: bool,
+    },
+}
+
+impl Event {
+    /// The pid of the task the event is about.
+    pub fn pid(&self) -> u32 {
+        match *self {
+            Event::Tamalloc { pid, .. } | Event::ZeroFill { pid, .. } => pid,
+        }
+    }
+}
+
+fn write(file: &str, value: &str) -> io::Result<()> {
+    std::fs::write(format!("{TRACING}/{file}"), value)
+        .map_err(|e| io::Error::new(e.kind(), format!("{TRACING}/{file}: {e}")))
+}
+
+/// Switches every usac_mem event on or off.
+pub fn enable_usac_events(on: bool) -> io::Result<()> {
+    write("events/usac_mem/enable", if on { "1" } else { "0" })
+}
+
+/// The size of each CPU's trace buffer, in KiB.
+pub fn buffer_size_kb() -> io::Result<u64> {
+    let text = std::fs::read_to_string(format!("{TRACING}/buffer_size_kb"))?;
+    // "1408" or, before the buffer is first used, "7 (expanded: 1408)".
+    let kb = text
+        .rsplit(' ')
+        .next()
+        .unwrap_or("")
+        .trim_end_matches([')', '\n']);
+    kb.parse().map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("buffer_size_kb: {text}"),
+        )
+    })
+}
+
+/// Sets the size of each CPU's trace buffer, in KiB.
+pub fn set_buffer_size_kb(kb: u64) -> io::Result<()> {
+    write("buffer_size_kb", &kb.to_string())
+}
+
+/// Empties the trace buffer (opening `trace` for writing truncates it).
+pub fn clear() -> io::Result<()> {
+    write("trace", "")
+}
+
+/// The usac_mem events in the trace buffer, oldest first.
+pub fn usac_events() -> io::Result<Vec<Event>> {
+    let text = std::fs::read_to_string(format!("{TRACING}/trace"))?;
+    text.lines()
+        .filter(|l| !l.starts_with('#') && l.contains(": usac_tamalloc"))
+        .map(|l| {
+            parse(l).ok_or_else(|| {
+                io::Error::new(io::ErrorKind::InvalidData, format!("trace line: {l}"))
+            })
+        })
+        .collect()
+}
+
+/// Parses `  COMM-PID  [CPU] FLAGS  TIME: EVENT: key=value ...`.
+fn parse(line: &str) -> Option<Event> {
+    let (task, rest) = line.split_once(" [")?;
+    let pid = task.trim().rsplit_once('-')?.1.parse().ok()?;
+    let (_, rest) = rest.split_once("]")?;
+    let (_, rest) = rest.split_once(": usac_")?;
+    let (event, fields) = rest.split_once(": ")?;
+    let field = |key: &str| -> Option<&str> {
+        fields
+            .split_whitespace()
+            .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+    };
+    let hex = |key| u64::from_str_radix(field(key)?.strip_prefix("0x")?, 16).ok();
+    match event {
+        "tamalloc" => Some(Event::Tamalloc {
+            pid,
+            size: field("size")?.parse().ok()?,
+            flags: u32::try_from(hex("flags")?).ok()?,
+            addr: hex("addr")?,
+            err: field("err")?.parse().ok()?,
+        }),
+        "tamalloc_zero_fill" => Some(Event::ZeroFill {
+            pid,
+            addr: hex("addr")?,
+            pages: field("pages")?.parse().ok()?,
+            cleared: field("cleared")? == "1",
+        }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_both_events_and_pids_in_names_with_dashes() {
+        let t = " usac-selftest-t-123     [001] .....    12.345678: usac_tamalloc: size=12345 \
+                 flags=0x0 addr=0x7f0000001000 err=0";
+        assert_eq!(
+            parse(t),
+            Some(Event::Tamalloc {
+                pid: 123,
+                size: 12345,
+                flags: 0,
+                addr: 0x7f00_0000_1000,
+                err: 0
+            })
+        );
+        let z = "   memstat-77  [000] d....  1.5: usac_tamalloc_zero_fill: addr=0x1000 pages=16 cleared=1";
+        assert_eq!(
+            parse(z),
+            Some(Event::ZeroFill {
+                pid: 77,
+                addr: 0x1000,
+                pages: 16,
+                cleared: true
+            })
+        );
+        assert_eq!(parse("x-1 [0] ..: usac_tamalloc: size=1"), None);
+    }
+}
