@@ -308,17 +308,20 @@ fn write_pages(dir: &Path, date: &str) -> std::io::Result<Vec<PathBuf>> {
     Ok(written)
 }
 
+/// Writes memstat(1) and tamalloc-demo(1) from the tools' clap definitions.
+#[derive(clap::Parser)]
+#[command(name = "usac-mangen")]
+struct Args {
+    /// Where the pages go (created if missing)
+    out_dir: PathBuf,
+    /// The date in the pages' footer, YYYY-MM-DD (none if not given)
+    #[arg(default_value = "")]
+    date: String,
+}
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (dir, date) = match args.as_slice() {
-        [dir] => (dir.as_str(), ""),
-        [dir, date] => (dir.as_str(), date.as_str()),
-        _ => {
-            eprintln!("usage: usac-mangen OUT_DIR [YYYY-MM-DD]");
-            return ExitCode::from(2);
-        }
-    };
-    match write_pages(Path::new(dir), date) {
+    let args = <Args as clap::Parser>::parse();
+    match write_pages(&args.out_dir, &args.date) {
         Ok(paths) => {
             for p in paths {
                 println!("{}", p.display());
@@ -326,7 +329,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("usac-mangen: {dir}: {e}");
+            eprintln!("usac-mangen: {}: {e}", args.out_dir.display());
             ExitCode::FAILURE
         }
     }
