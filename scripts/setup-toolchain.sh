@@ -14,6 +14,7 @@ PACKAGES=(
 	fonts-dejavu-core # the font of `make report`'s plots
 	gcc libc6-dev     # the static C programs of the manual pages' EXAMPLES (and mm-compare)
 	mandoc groff-base # `make check` lints the manual pages, `make man` renders them
+	rsync             # the kernel's headers_install, for `make mm-compare`
 )
 [ -n "${KERNEL_SRC:-}" ] || PACKAGES+=(linux-source-6.12)
 

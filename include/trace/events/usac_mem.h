@@ -20,27 +20,19 @@
  * @ret:   the address of the new mapping, or a negative errno
  */
 TRACE_EVENT(usac_tamalloc,
-
-	TP_PROTO(size_t size, unsigned int flags, long ret),
-
-	TP_ARGS(size, flags, ret),
-
-	TP_STRUCT__entry(
-		__field(size_t,		size)
-		__field(unsigned int,	flags)
-		__field(unsigned long,	addr)
-		__field(int,		err)
-	),
-
-	TP_fast_assign(
-		__entry->size	= size;
-		__entry->flags	= flags;
-		__entry->addr	= IS_ERR_VALUE(ret) ? 0 : ret;
-		__entry->err	= IS_ERR_VALUE(ret) ? ret : 0;
-	),
-
-	TP_printk("size=%zu flags=0x%x addr=0x%lx err=%d",
-		  __entry->size, __entry->flags, __entry->addr, __entry->err)
+	    TP_PROTO(size_t size, unsigned int flags, long ret),
+	    TP_ARGS(size, flags, ret),
+	    TP_STRUCT__entry(__field(size_t, size)
+			     __field(unsigned int, flags)
+			     __field(unsigned long, addr)
+			     __field(int, err)),
+	    TP_fast_assign(__entry->size = size;
+			   __entry->flags = flags;
+			   __entry->addr = IS_ERR_VALUE(ret) ? 0 : ret;
+			   __entry->err = IS_ERR_VALUE(ret) ? ret : 0;),
+	    TP_printk("size=%zu flags=0x%x addr=0x%lx err=%d",
+		      __entry->size, __entry->flags, __entry->addr,
+		      __entry->err)
 );
 
 /*
@@ -54,25 +46,16 @@ TRACE_EVENT(usac_tamalloc,
  *	     init_on_alloc=1)
  */
 TRACE_EVENT(usac_tamalloc_zero_fill,
-
-	TP_PROTO(unsigned long addr, long pages, bool cleared),
-
-	TP_ARGS(addr, pages, cleared),
-
-	TP_STRUCT__entry(
-		__field(unsigned long,	addr)
-		__field(long,		pages)
-		__field(bool,		cleared)
-	),
-
-	TP_fast_assign(
-		__entry->addr		= addr;
-		__entry->pages		= pages;
-		__entry->cleared	= cleared;
-	),
-
-	TP_printk("addr=0x%lx pages=%ld cleared=%d",
-		  __entry->addr, __entry->pages, __entry->cleared)
+	    TP_PROTO(unsigned long addr, long pages, bool cleared),
+	    TP_ARGS(addr, pages, cleared),
+	    TP_STRUCT__entry(__field(unsigned long, addr)
+			     __field(long, pages)
+			     __field(bool, cleared)),
+	    TP_fast_assign(__entry->addr = addr;
+			   __entry->pages = pages;
+			   __entry->cleared = cleared;),
+	    TP_printk("addr=0x%lx pages=%ld cleared=%d",
+		      __entry->addr, __entry->pages, __entry->cleared)
 );
 
 #endif /* _TRACE_USAC_MEM_H */
