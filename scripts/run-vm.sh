@@ -34,7 +34,10 @@ LOG=$BUILD_DIR/logs/$name.log
 } | tee "$LOG"
 start=$(date +%s.%N)
 set +e
-timeout -k 5 "${TIMEOUT:-600}" "${qemu[@]}" </dev/null | tee -a "$LOG"
+# The firmware and the kernel's console write terminal control sequences (ESC c, ESC [?7l,
+# ESC [2J ...) and CR line ends: neither belongs in a saved log or a pipe.
+timeout -k 5 "${TIMEOUT:-600}" "${qemu[@]}" </dev/null |
+	sed -u -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[c78=>]//g' -e 's/\r$//' | tee -a "$LOG"
 rc=${PIPESTATUS[0]}
 set -e
 elapsed=$(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)")

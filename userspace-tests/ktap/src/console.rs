@@ -367,6 +367,12 @@ pub fn check(log: &str) -> Report {
         let harness = raw.starts_with("usac-mm: ")
             || raw.starts_with("usac-vm: ")
             || in_oom_report && raw.contains("Call Trace:");
+        if raw.contains('\x1b') && !report.problems.iter().any(|p| p.starts_with("terminal")) {
+            report.problems.push(format!(
+                "terminal control sequence in the console log (scripts/run-vm.sh strips them): {:?}",
+                raw.trim()
+            ));
+        }
         if let Some(pattern) = SPLAT_PATTERNS
             .iter()
             .find(|p| !harness && raw.contains(**p))
@@ -519,6 +525,14 @@ mod tests {
         assert!(check(&with_exit(&format!("{KUNIT_OK}{oom}"), 0)).is_success());
         let later = format!("{KUNIT_OK}{oom}[ 6.0] Call Trace:\n");
         assert!(!check(&with_exit(&later, 0)).is_success());
+    }
+
+    #[test]
+    fn a_terminal_control_sequence_in_the_log_is_a_problem() {
+        let log = format!("\x1bc\x1b[?7l\x1b[2JSeaBIOS\n{KUNIT_OK}");
+        let r = check(&with_exit(&log, 0));
+        assert_eq!(r.problems.len(), 1, "{r:?}");
+        assert!(r.problems[0].starts_with("terminal control sequence"));
     }
 
     #[test]
