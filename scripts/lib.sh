@@ -14,6 +14,9 @@ CARGO_ROOT=${CARGO_HOME:-$HOME/.cargo}
 BINDGEN=$CARGO_ROOT/bin/bindgen
 
 info() { printf 'usac: %s\n' "$*" >&2; }
+# Ctrl-C or SIGTERM ends every script once its current command returns (run-vm.sh stops QEMU).
+trap 'exit 130' INT
+trap 'exit 143' TERM
 die() { printf 'usac: error: %s\n' "$*" >&2; exit 1; }
 
 # Kernel source tree: $KERNEL_SRC, or Debian's linux-source-6.12 extracted into the build directory.
