@@ -49,6 +49,9 @@ step "checkpatch.pl --strict on the patch series"
 # MAINTAINERS patch for all of them instead.
 (cd "$SRC" && ./scripts/checkpatch.pl --strict -q --ignore FILE_PATH_CHANGES "$BUILD_DIR"/patches/*.patch) || fail=1
 
+step "bad variable values are rejected before anything runs"
+"$REPO/scripts/test-variables.sh" || fail=1
+
 step "Ctrl-C and SIGTERM stop a VM run (make run with a long command)"
 "$REPO/scripts/test-interrupt.sh" || fail=1
 

@@ -2,7 +2,24 @@
 # Every path can be overridden from the environment (the Makefile passes its variables through).
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD_DIR=$(mkdir -p "${BUILD_DIR:-$REPO/build}" && cd "${BUILD_DIR:-$REPO/build}" && pwd)
+
+# Every documented variable is checked here, before anything is installed, built or booted; the
+# message names the variable and what it accepts.
+bad_var() {
+	printf "usac: error: %s='%s': %s\n" "$1" "${!1}" "$2" >&2
+	exit 2
+}
+case ${PROFILE:-default} in default | debug | nousac | clippy) ;; *) bad_var PROFILE "one of default, debug, nousac" ;; esac
+case ${ACCEL:-tcg} in tcg | kvm) ;; *) bad_var ACCEL "tcg or kvm" ;; esac
+[[ ${JOBS:-1} =~ ^[1-9][0-9]*$ ]] || bad_var JOBS "a whole number of parallel build jobs, 1 or more"
+[[ ${TIMEOUT:-1} =~ ^[1-9][0-9]*$ ]] || bad_var TIMEOUT "a whole number of seconds, 1 or more"
+[ -z "${KERNEL_SRC:-}" ] || [ -f "$KERNEL_SRC/Makefile" ] || bad_var KERNEL_SRC "a Linux 6.12 source tree (no Makefile there)"
+for f in ${EXTRA:-}; do [ -f "$f" ] || bad_var EXTRA "host files to copy into the VM; '$f' is not a file"; done
+[ -z "${CMD:-}" ] || [ -n "${CMD//[[:space:]]/}" ] || bad_var CMD "a shell command for the VM (empty for the default)"
+
+BUILD_DIR=${BUILD_DIR:-$REPO/build}
+mkdir -p "$BUILD_DIR" 2>/dev/null && [ -w "$BUILD_DIR" ] || bad_var BUILD_DIR "a directory that can be created and written"
+BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
 PROFILE=${PROFILE:-default}
 JOBS=${JOBS:-$(($(nproc) + 1))}
 

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Host-side test (part of `make check`): a bad value of any documented variable stops `make`
+# before anything is installed, built or booted, with a message naming the variable.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+fail=0
+while read -r target assignment; do
+	var=${assignment%%=*}
+	start=$(date +%s.%N)
+	status=0
+	out=$(make -s -C "$REPO" "$target" "$assignment" 2>&1) || status=$?
+	took=$(echo "$(date +%s.%N) - $start" | bc)
+	if [ "$status" = 0 ] || ! grep -q "^usac: error: $var=" <<<"$out" || [ "$(echo "$took > 2" | bc)" = 1 ]; then
+		printf 'FAILED: make %s %s: exit %s after %.1f s: %s\n' "$target" "$assignment" "$status" "$took" "$(head -1 <<<"$out")"
+		fail=1
+	fi
+done <<'CASES'
+kernel JOBS=abc
+kernel JOBS=0
+test ACCEL=xyz
+run PROFILE=fast
+test TIMEOUT=-3
+run TIMEOUT=1.5
+kernel KERNEL_SRC=/nonexistent
+run EXTRA=/no/such/file
+kernel BUILD_DIR=/proc/no-such-dir
+CASES
+[ $fail = 0 ] || die "a bad variable was not rejected up front (above)"
+info "9 bad variable values rejected up front, each naming the variable"
