@@ -16,7 +16,7 @@ fi
 (cd "$REPO/userspace-tests" && cargo fmt --check) || fail=1
 
 step "kernel clippy (CLIPPY=1) on the usac Rust code"
-PROFILE=clippy
+user_profile=$PROFILE PROFILE=clippy
 mkdir -p "$(kernel_obj)"
 cp "$BUILD_DIR/kbuild-default/.config" "$(kernel_obj)/.config" 2>/dev/null || die "build the kernel first (make kernel)"
 log=$(mktemp)
@@ -29,6 +29,7 @@ if [ -n "$ours" ] || grep -qE '^error' "$log"; then
 	fail=1
 fi
 rm -f "$log"
+PROFILE=$user_profile
 
 step "syscall numbers: include/uapi/linux/usac_mem.h agrees with syscall_64.tbl"
 for name in zamora_tamalloc zamora_mem_stats_process zamora_mem_stats_global; do

@@ -17,12 +17,15 @@ for sig in INT TERM; do
 	rm -f "$RUNLOG"
 	make -s -C "$REPO" run CMD='sleep 300' >"$BUILD_DIR/logs/interrupt-$sig.out" 2>&1 &
 	group=$!
-	for _ in $(seq 1200); do grep -qs '^usac-vm: running' "$RUNLOG" && break; sleep 0.1; done
+	for _ in $(seq 1200); do
+		grep -qs '^usac-vm: running' "$RUNLOG" || ! kill -0 "$group" 2>/dev/null && break
+		sleep 0.1
+	done
 	grep -qs '^usac-vm: running' "$RUNLOG" || die "the VM did not start (see $BUILD_DIR/logs/interrupt-$sig.out)"
 	start=$(date +%s.%N)
 	kill -"$sig" -- -"$group"
 	status=0
-	wait "$group" || status=$?
+	wait "$group" 2>/dev/null || status=$?
 	# make may exit before its children have finished stopping the VM: wait for the whole group.
 	for _ in $(seq 100); do pgrep -g "$group" >/dev/null || break; sleep 0.1; done
 	took=$(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)")
