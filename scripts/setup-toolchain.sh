@@ -15,7 +15,13 @@ PACKAGES=(
 	gcc libc6-dev     # the static C programs of the manual pages' EXAMPLES (and mm-compare)
 	mandoc groff-base # `make check` lints the manual pages, `make man` renders them
 	rsync             # the kernel's headers_install, for `make mm-compare`
+	patch procps git  # applying the series and the mutants; pgrep; make patches
 )
+# Every command a make target runs, checked after the installs: a target that needs a tool this
+# list forgot fails here, on every machine, instead of half-way on a fresh one.
+COMMANDS=(make patch rsync bc cpio xz perl python3 flex bison gcc clang-19 ld.lld-19 llvm-nm-19
+	qemu-system-x86_64 busybox mandoc groff git pgrep timeout gzip tar dpkg-deb apt-get cargo rustup
+	/usr/bin/rustc /usr/bin/rustdoc /usr/bin/clippy-driver)
 [ -n "${KERNEL_SRC:-}" ] || PACKAGES+=(linux-source-6.12)
 
 BINDGEN_VERSION=0.73.2
@@ -46,6 +52,10 @@ if [ "$("$BINDGEN" --version 2>/dev/null | awk '{print $2}')" != "$BINDGEN_VERSI
 	info "installing bindgen-cli $BINDGEN_VERSION from crates.io"
 	cargo install --locked --root "$CARGO_ROOT" bindgen-cli --version "$BINDGEN_VERSION"
 fi
+
+missing_commands=()
+for c in "${COMMANDS[@]}"; do command -v "$c" >/dev/null || missing_commands+=("$c"); done
+[ ${#missing_commands[@]} = 0 ] || die "commands the targets run are missing: ${missing_commands[*]}"
 
 # rustup's default toolchain builds the userspace crate; make sure it can link statically.
 rustup target list --installed 2>/dev/null | grep -q x86_64-unknown-linux-gnu ||
