@@ -54,3 +54,16 @@ fn touch_stack() {
 pub fn own_lazy_zeroed() -> usac::Result<u64> {
     usac::mem_stats_process(std::process::id() as i32).map(|s| s.lazy_zeroed_pages)
 }
+
+/// Whether the page allocator zeroes every page it hands out (init_on_alloc=1), so that the shim
+/// does not clear: the kernel says so at boot ("mem auto-init: stack:... heap alloc:on").
+pub fn allocator_zeroes() -> io::Result<bool> {
+    let log = crate::dmesg()?;
+    let line = log
+        .lines()
+        .find(|l| l.contains("mem auto-init: stack:"))
+        .ok_or_else(|| {
+            io::Error::new(io::ErrorKind::NotFound, "no 'mem auto-init:' line in dmesg")
+        })?;
+    Ok(line.contains("heap alloc:on"))
+}

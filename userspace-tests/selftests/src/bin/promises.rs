@@ -12,7 +12,7 @@ use std::sync::Barrier;
 use usac::os::uffd::{self, Userfaultfd};
 use usac::os::{in_child, Exit, Mapping, Signal};
 use usac::Tamalloc;
-use usac_selftests::memory::{own_lazy_zeroed, recycle_dirty_memory};
+use usac_selftests::memory::{self, own_lazy_zeroed, recycle_dirty_memory};
 use usac_selftests::procfs::{own_vma_at, own_vma_containing, Vma};
 
 const PAGE: usize = 4096;
@@ -432,17 +432,12 @@ fn first_writes_see_zeros_in_recycled_dirty_memory() -> TestResult {
     Ok(())
 }
 
-/// Whether the kernel zeroes pages on allocation, from its boot log.
+/// init_on_alloc as the boot log tells it, for messages.
 fn init_on_alloc() -> &'static str {
-    match usac_selftests::dmesg() {
-        Ok(log) if log.contains("mem auto-init: stack:") => {
-            if log.contains("heap alloc:on") {
-                "1"
-            } else {
-                "0"
-            }
-        }
-        _ => "unknown",
+    match memory::allocator_zeroes() {
+        Ok(true) => "1",
+        Ok(false) => "0",
+        Err(_) => "unknown",
     }
 }
 

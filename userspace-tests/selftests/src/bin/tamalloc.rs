@@ -432,21 +432,10 @@ fn madvise_mprotect_and_mremap_work_as_on_anonymous_memory() -> TestResult {
     Ok(())
 }
 
-/// Whether the allocator zeroes every page (init_on_alloc=1), so that the shim does not clear:
-/// the kernel says so at boot ("mem auto-init: ... heap alloc:on").
-fn allocator_zeroes() -> Result<bool, NotPassed> {
-    let log = usac_selftests::dmesg().map_err(fail)?;
-    let line = log
-        .lines()
-        .find(|l| l.contains("mem auto-init:"))
-        .ok_or_else(|| fail("no 'mem auto-init:' line in dmesg"))?;
-    Ok(line.contains("heap alloc:on"))
-}
-
 fn trace_events_show_each_call_and_each_zero_fill() -> TestResult {
     use usac::tracefs::{self, Event};
     let pid = std::process::id();
-    let cleared = !allocator_zeroes()?;
+    let cleared = !memory::allocator_zeroes().map_err(fail)?;
     let lazy_before = lazy_zeroed()?;
     tracefs::clear().map_err(fail)?;
     tracefs::enable_usac_events(true).map_err(fail)?;
