@@ -1,6 +1,7 @@
-# usac-mm: build, boot and test a Rust-for-Linux 6.12 kernel with the usac memory syscalls.
+# usac-mm: build, boot and test a Rust-for-Linux kernel (6.12 or 7.3) with the usac memory syscalls.
 # Everything runs through scripts/; see README.md. Variables (all optional):
-#   KERNEL_SRC=/path/to/linux-6.12  use that tree instead of Debian's linux-source-6.12 (it gets patched)
+#   LINUX=6.12|7.3    the kernel: Debian's linux-source-6.12 (default) or linux-source-7.3
+#   KERNEL_SRC=/path/to/linux  use that tree (of version LINUX) instead of Debian's (it gets patched)
 #   BUILD_DIR=dir     where sources, kernel objects, initramfs and logs go   (default: ./build)
 #   PROFILE=default   kernel config profile (kernel/configs fragments; own object directory each)
 #   ACCEL=tcg|kvm     QEMU accelerator (default tcg; kvm only where the host's KVM boots a stock kernel)
@@ -11,7 +12,7 @@
 #   KPARAMS='...'     extra kernel command-line parameters for the VM (e.g. init_on_alloc=0)
 
 BUILD_DIR ?= $(CURDIR)/build
-export KERNEL_SRC BUILD_DIR PROFILE ACCEL JOBS EXTRA TIMEOUT CMD KPARAMS
+export LINUX KERNEL_SRC BUILD_DIR PROFILE ACCEL JOBS EXTRA TIMEOUT CMD KPARAMS
 
 S := scripts
 
@@ -74,7 +75,7 @@ kernel: setup
 
 ## make clean      remove kernel objects, initramfs, logs and userspace build output (keep sources)
 clean:
-	rm -rf $(BUILD_DIR)/kbuild-* $(BUILD_DIR)/initramfs* $(BUILD_DIR)/logs $(BUILD_DIR)/patches
+	rm -rf $(BUILD_DIR)/kbuild-* $(BUILD_DIR)/initramfs* $(BUILD_DIR)/logs $(BUILD_DIR)/patches-*
 	cd userspace-tests && cargo clean
 
 ## make distclean  remove the whole build directory (extracted sources included)

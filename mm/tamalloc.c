@@ -11,7 +11,6 @@
  * Every other fault keeps the upstream path.
  */
 
-#include <linux/cacheinfo.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
@@ -20,35 +19,6 @@
 
 #define CREATE_TRACE_POINTS
 #include <trace/events/usac_mem.h>
-
-/* VM_TAMALLOC must be a bit that no other VMA flag uses on this build. */
-static_assert(!(VM_TAMALLOC & (VM_READ | VM_WRITE | VM_EXEC | VM_SHARED |
-			       VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_MAYSHARE |
-			       VM_GROWSDOWN | VM_UFFD_MISSING | VM_PFNMAP | VM_UFFD_WP |
-			       VM_LOCKED | VM_IO | VM_SEQ_READ | VM_RAND_READ |
-			       VM_DONTCOPY | VM_DONTEXPAND | VM_LOCKONFAULT | VM_ACCOUNT |
-			       VM_NORESERVE | VM_HUGETLB | VM_SYNC | VM_ARCH_1 |
-			       VM_WIPEONFORK | VM_DONTDUMP | VM_SOFTDIRTY | VM_MIXEDMAP |
-			       VM_HUGEPAGE | VM_NOHUGEPAGE | VM_MERGEABLE |
-			       VM_HIGH_ARCH_0 | VM_HIGH_ARCH_1 | VM_HIGH_ARCH_2 |
-			       VM_HIGH_ARCH_3 | VM_HIGH_ARCH_4 | VM_HIGH_ARCH_5 |
-			       VM_UFFD_MINOR | VM_ALLOW_ANY_UNCACHED | VM_DROPPABLE |
-			       VM_SEALED)));
-static_assert(VM_TAMALLOC != 0 && !(VM_TAMALLOC & (VM_TAMALLOC - 1)));
-
-/*
- * Whether the page allocator has already zeroed a folio allocated without
- * __GFP_ZERO: with init_on_alloc=1 every page it hands out is zero, cleared
- * by post_alloc_hook() or, when init_on_free=1 is also set, when it was
- * freed. (init_on_free=1 alone is not relied on, as later kernels do not.)
- * Caches that alias need clear_user_highpage() at the user address anyway.
- * This is the test that later kernels call user_alloc_needs_zeroing(),
- * inverted.
- */
-static bool usac_allocator_zeroed(void)
-{
-	return !cpu_dcache_is_aliasing() && want_init_on_alloc(0);
-}
 
 /**
  * usac_tamalloc_zero_fill - zero-fill a folio on its first write
@@ -71,7 +41,12 @@ void usac_tamalloc_zero_fill(struct vm_area_struct *vma, struct folio *folio,
 {
 	long i, nr = folio_nr_pages(folio);
 	unsigned long base = ALIGN_DOWN(addr, nr * PAGE_SIZE);
-	bool clear = !usac_allocator_zeroed();
+	/*
+	 * With init_on_alloc=1 (and caches that do not alias) the allocator
+	 * has zeroed the folio already, although it was asked for no
+	 * __GFP_ZERO: clearing it again would only cost time.
+	 */
+	bool clear = user_alloc_needs_zeroing();
 
 	trace_usac_tamalloc_zero_fill(base, nr, clear);
 	if (!clear)

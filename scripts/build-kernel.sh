@@ -11,13 +11,13 @@ mkdir -p "$OBJ"
 stamp=$OBJ/.usac-config-stamp
 new_config=0
 [ -f "$OBJ/.config" ] && [ -f "$stamp" ] || new_config=1
-for f in $FRAGMENTS; do [ "$REPO/kernel/configs/$f" -nt "$stamp" ] && new_config=1; done
+for f in $FRAGMENTS; do [ "$(repo_file "kernel/configs/$f")" -nt "$stamp" ] && new_config=1; done
 if [ $new_config = 1 ]; then
 	info "configuring Linux $(kernel_version) ($PROFILE): tinyconfig + $FRAGMENTS"
 	kmake -s tinyconfig $FRAGMENTS >/dev/null
 	# Every option the fragments set (a later fragment overriding an earlier one) must have
 	# survived olddefconfig: a missing dependency silently drops an option.
-	for f in $FRAGMENTS; do cat "$REPO/kernel/configs/$f"; done |
+	for f in $FRAGMENTS; do cat "$(repo_file "kernel/configs/$f")"; done |
 		sed -nE 's/^(CONFIG_[A-Z0-9_]+)=(.*)$/\1 =\2/p; s/^# (CONFIG_[A-Z0-9_]+) is not set$/\1 n/p' |
 		awk '{want[$1] = $2} END {for (k in want) print k, want[k]}' |
 		while read -r sym val; do
@@ -34,7 +34,7 @@ if [ $new_config = 1 ]; then
 fi
 
 mkdir -p "$BUILD_DIR/logs"
-LOG=$BUILD_DIR/logs/kbuild-$PROFILE.log
+LOG=$BUILD_DIR/logs/kbuild-$LINUX-$PROFILE.log
 info "building Linux $(kernel_version) ($PROFILE) in $OBJ (log: $LOG)"
 start=$(date +%s)
 if ! kmake bzImage >"$LOG" 2>&1; then

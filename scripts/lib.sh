@@ -9,11 +9,17 @@ bad_var() {
 	printf "usac: error: %s='%s': %s\n" "$1" "${!1}" "$2" >&2
 	exit 2
 }
+export LINUX=${LINUX:-6.12}
+case $LINUX in 6.12 | 7.3) ;; *) bad_var LINUX "6.12 (Debian's LTS kernel, the default) or 7.3" ;; esac
 case ${PROFILE:-default} in default | debug | nousac | clippy) ;; *) bad_var PROFILE "one of default, debug, nousac" ;; esac
 case ${ACCEL:-tcg} in tcg | kvm) ;; *) bad_var ACCEL "tcg or kvm" ;; esac
 [[ ${JOBS:-1} =~ ^[1-9][0-9]*$ ]] || bad_var JOBS "a whole number of parallel build jobs, 1 or more"
 [[ ${TIMEOUT:-1} =~ ^[1-9][0-9]*$ ]] || bad_var TIMEOUT "a whole number of seconds, 1 or more"
-[ -z "${KERNEL_SRC:-}" ] || [ -f "$KERNEL_SRC/Makefile" ] || bad_var KERNEL_SRC "a Linux 6.12 source tree (no Makefile there)"
+if [ -n "${KERNEL_SRC:-}" ]; then
+	[ -f "$KERNEL_SRC/Makefile" ] || bad_var KERNEL_SRC "a Linux $LINUX source tree (no Makefile there)"
+	v=$(sed -nE '1,5{s/^VERSION = (.*)/\1/p; s/^PATCHLEVEL = (.*)/.\1/p}' "$KERNEL_SRC/Makefile" | tr -d '\n')
+	[ "$v" = "$LINUX" ] || bad_var KERNEL_SRC "a Linux $LINUX source tree (this one is $v; set LINUX=$v?)"
+fi
 for f in ${EXTRA:-}; do [ -f "$f" ] || bad_var EXTRA "host files to copy into the VM; '$f' is not a file"; done
 [ -z "${CMD:-}" ] || [ -n "${CMD//[[:space:]]/}" ] || bad_var CMD "a shell command for the VM (empty for the default)"
 
@@ -36,20 +42,25 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 die() { printf 'usac: error: %s\n' "$*" >&2; exit 1; }
 
-# Kernel source tree: $KERNEL_SRC, or Debian's linux-source-6.12 extracted into the build directory.
+# Kernel source tree: $KERNEL_SRC, or Debian's linux-source-$LINUX extracted into the build directory.
 kernel_src() {
 	if [ -n "${KERNEL_SRC:-}" ]; then
 		(cd "$KERNEL_SRC" && pwd)
 	else
-		local d
-		d=$(ls -d "$BUILD_DIR"/src/linux-source-6.12 2>/dev/null || true)
-		echo "${d:-$BUILD_DIR/src/linux-source-6.12}"
+		echo "$BUILD_DIR/src/linux-source-$LINUX"
 	fi
 }
 
-# Out-of-tree object directory, one per profile so each stays incremental (USAC_KOBJ: a scratch
-# copy, where scripts/mutants.sh builds its broken kernels).
-kernel_obj() { echo "${USAC_KOBJ:-$BUILD_DIR/kbuild-$PROFILE}"; }
+# Out-of-tree object directory, one per kernel and profile so each stays incremental (USAC_KOBJ:
+# a scratch copy, where scripts/mutants.sh builds its broken kernels).
+kernel_obj() { echo "${USAC_KOBJ:-$BUILD_DIR/kbuild-$LINUX-$PROFILE}"; }
+
+# What the patch set keeps per kernel: its series (patches/$LINUX/) and the new files only that
+# kernel gets (overlay/$LINUX/, at kernel-tree paths). Everything else is shared by both kernels.
+PATCHES=$REPO/patches/$LINUX
+OVERLAY=$REPO/overlay/$LINUX
+# The repository file that provides kernel-tree path $1 for this kernel.
+repo_file() { if [ -e "$OVERLAY/$1" ]; then echo "$OVERLAY/$1"; else echo "$REPO/$1"; fi; }
 
 kmake() {
 	make -C "$(kernel_src)" O="$(kernel_obj)" LLVM=-19 \
@@ -62,9 +73,9 @@ kernel_version() { make -s -C "$(kernel_src)" kernelversion 2>/dev/null; }
 # Config fragments (kernel/configs/) merged onto tinyconfig for each build profile.
 profile_fragments() {
 	case "$PROFILE" in
-	default) echo usac_mem.config ;;
-	nousac) echo usac_mem.config usac_mem_off.config ;;
-	debug) echo usac_mem.config usac_mem_debug.config ;;
+	default) echo usac_mem.config usac_mem_sysctl.config ;;
+	nousac) echo usac_mem.config usac_mem_sysctl.config usac_mem_off.config ;;
+	debug) echo usac_mem.config usac_mem_sysctl.config usac_mem_debug.config ;;
 	*) die "unknown PROFILE '$PROFILE'" ;;
 	esac
 }

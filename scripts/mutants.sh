@@ -12,6 +12,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+# The mutants are diffs against the prepared 6.12 tree (the shared files and 6.12's overlay).
+[ "$LINUX" = 6.12 ] || die "the mutants are written against Linux 6.12 (LINUX=6.12)"
 SRC=$(kernel_src)
 DIR=$REPO/mutants
 CHECK=$REPO/userspace-tests/target/x86_64-unknown-linux-gnu/release/usac-console-check
@@ -90,7 +92,7 @@ for m in "${selected[@]}"; do
 	info "mutant $name: $(field Mutant "$m")"
 	export USAC_KOBJ=$BUILD_DIR/kbuild-mutant-$p
 	# A fresh copy of the profile's objects for each mutant: none inherits another's objects.
-	rm -rf "$USAC_KOBJ" && cp -a "$BUILD_DIR/kbuild-$p" "$USAC_KOBJ"
+	rm -rf "$USAC_KOBJ" && cp -a "$BUILD_DIR/kbuild-$LINUX-$p" "$USAC_KOBJ"
 	for f in $(files_of "$m"); do
 		mkdir -p "$(dirname "$SAVED/$f")" && cp -p "$SRC/$f" "$SAVED/$f"
 	done

@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
-# Bring the kernel tree to "pristine 6.12 + the usac patch set", touching only files whose content changes,
-# so Kbuild rebuilds only what we changed. Running it twice is a no-op.
+# Bring the kernel tree to "pristine $LINUX + the usac patch set", touching only files whose content
+# changes, so Kbuild rebuilds only what we changed. Running it twice is a no-op.
 #
-#  1. new files: every file under this repo's kernel-tree directories is copied to the same path in the tree;
-#  2. edits to upstream files: patches/series is applied, in order, to pristine copies of the files it touches
-#     (saved once under $BUILD_DIR/pristine), and each result replaces the tree's file only if it differs.
+#  1. new files: every file the series names is copied to its kernel-tree path (from overlay/$LINUX/
+#     or the repository root, see patch-series.sh);
+#  2. edits to upstream files: patches/$LINUX/series is applied, in order, to pristine copies of the
+#     files it touches (saved once under $BUILD_DIR/pristine-$LINUX), and each result replaces the
+#     tree's file only if it differs.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 SRC=$(kernel_src)
 if [ -z "${KERNEL_SRC:-}" ] && [ ! -f "$SRC/Makefile" ]; then
-	info "extracting /usr/src/linux-source-6.12.tar.xz"
+	case $LINUX in
+	6.12) tarball=/usr/src/linux-source-6.12.tar.xz ;; # the linux-source-6.12 package
+	*) tarball=$("$REPO/scripts/fetch-linux-source.sh" "$LINUX") ;;
+	esac
+	info "extracting $tarball"
 	mkdir -p "$BUILD_DIR/src"
-	tar -C "$BUILD_DIR/src" -xf /usr/src/linux-source-6.12.tar.xz
+	tar -C "$BUILD_DIR/src" -xf "$tarball"
 fi
 [ -f "$SRC/Makefile" ] || die "no kernel tree at $SRC"
 
@@ -26,11 +32,12 @@ sync_file() {
 
 # 1. New files, at their kernel-tree paths. Files we installed before that the series no longer
 #    has are removed (the manifest remembers what we installed).
-MANIFEST=$BUILD_DIR/installed-files
+MANIFEST=$BUILD_DIR/installed-files-$LINUX
 NEW_FILES=$("$REPO/scripts/patch-series.sh" new-files)
-for f in $NEW_FILES; do
-	sync_file "$REPO/$f" "$SRC/$f"
-done
+while read -r f from; do
+	sync_file "$from" "$SRC/$f"
+done <<<"$NEW_FILES"
+NEW_FILES=$(cut -d' ' -f1 <<<"$NEW_FILES")
 if [ -f "$MANIFEST" ]; then
 	for f in $(comm -23 <(sort "$MANIFEST") <(echo "$NEW_FILES" | sort)); do
 		rm -f "$SRC/$f" && info "removed ${f}"
@@ -39,12 +46,12 @@ fi
 echo "$NEW_FILES" >"$MANIFEST"
 
 # 2. Patches, applied to pristine copies in a scratch tree.
-PRISTINE=$BUILD_DIR/pristine
+PRISTINE=$BUILD_DIR/pristine-$LINUX
 STAGE=$(mktemp -d)
 REJ=$(mktemp)
 trap 'rm -rf "$STAGE" "$REJ"' EXIT
 for p in $("$REPO/scripts/patch-series.sh" patches); do
-	for f in $(sed -n 's|^+++ b/||p' "$REPO/patches/$p"); do
+	for f in $(sed -n 's|^+++ b/||p' "$PATCHES/$p"); do
 		if [ ! -f "$PRISTINE/$f" ]; then
 			# The first time we see a file it has never been patched by us: that is its pristine content.
 			mkdir -p "$(dirname "$PRISTINE/$f")"
@@ -52,10 +59,10 @@ for p in $("$REPO/scripts/patch-series.sh" patches); do
 		fi
 		[ -f "$STAGE/$f" ] || { mkdir -p "$(dirname "$STAGE/$f")"; cp "$PRISTINE/$f" "$STAGE/$f"; }
 	done
-	if ! out=$(patch -d "$STAGE" -p1 -F0 --no-backup-if-mismatch -r "$REJ" <"$REPO/patches/$p" 2>&1); then
+	if ! out=$(patch -d "$STAGE" -p1 -F0 --no-backup-if-mismatch -r "$REJ" <"$PATCHES/$p" 2>&1); then
 		printf '%s\n--- failing hunk(s):\n' "$out" >&2
 		cat "$REJ" >&2
-		die "patches/$p does not apply to Linux $(kernel_version)"
+		die "patches/$LINUX/$p does not apply to Linux $(kernel_version)"
 	fi
 done
 (cd "$STAGE" && find . -type f) | while IFS= read -r f; do

@@ -17,10 +17,10 @@ use kernel::{
     alloc::{flags::*, KVVec},
     mm::{oom, MmWithUser},
     page::PAGE_SIZE,
-    pid_namespace::{Pid, PidNamespace, PtraceMode},
+    pid_namespace::PidNamespace,
     prelude::*,
     sync::rcu,
-    task::Task,
+    task::{self, Pid, PtraceMode, Task},
     uaccess::{UserPtr, UserSlice},
     usac::{
         zamora_global_mem_stats, zamora_proc_mem_stats, ZAMORA_PROC_KTHREAD, ZAMORA_PROC_NO_MM,
@@ -133,9 +133,7 @@ fn process_entry(pid: Pid, task: &Task, total_pages: usize) -> zamora_proc_mem_s
     if !usage.has_mm {
         entry.flags |= ZAMORA_PROC_NO_MM;
     }
-    for (dst, src) in entry.comm.iter_mut().zip(comm) {
-        *dst = src as _;
-    }
+    entry.comm = comm;
     entry
 }
 
@@ -185,11 +183,11 @@ pub(crate) fn mem_stats_process(
     if pid < 0 || flags != 0 {
         return Err(EINVAL);
     }
-    let ns = PidNamespace::current().ok_or(ESRCH)?;
+    let ns = current!().get_pid_ns().ok_or(ESRCH)?;
     let total_pages = oom::total_pages();
     // Sized from the process count, before any lock; it only grows if processes appear.
     let mut entries = KVVec::with_capacity(
-        count.min(PidNamespace::nr_processes_all() + BATCH),
+        count.min(task::nr_processes() + BATCH),
         GFP_KERNEL,
     )?;
 
@@ -240,7 +238,7 @@ pub(crate) fn mem_stats_global(out: UserPtr, flags: u32, visibility: Visibility)
     if flags != 0 {
         return Err(EINVAL);
     }
-    let ns = PidNamespace::current().ok_or(ESRCH)?;
+    let ns = current!().get_pid_ns().ok_or(ESRCH)?;
     // The processes with an address space, and the sum of their usage.
     let mut totals = (0u64, Usage::default());
     for_each_process(

@@ -3,7 +3,8 @@
 //! `zamora_tamalloc`: reserve memory now, commit and zero each page on its first write.
 
 use kernel::{
-    mm::mmap::{map, page_aligned_len, prot, vm_mmap_anonymous, AnonVmFlags},
+    mm::mmap::{map, prot, vm_mmap_anonymous, AnonVmFlags},
+    page::page_align,
     prelude::*,
 };
 
@@ -23,7 +24,7 @@ pub(crate) fn tamalloc(size: usize, flags: u32) -> Result<usize> {
     if size == 0 || flags != 0 {
         return Err(EINVAL);
     }
-    let len = page_aligned_len(size).ok_or(ENOMEM)?;
+    let len = page_align(size).ok_or(ENOMEM)?;
     vm_mmap_anonymous(
         len,
         prot::READ | prot::WRITE,

@@ -8,7 +8,7 @@
 //! which converts the `Result` of the logic into the syscall's return value. Prototypes are in
 //! `include/linux/usac_mem.h`, the user ABI in `include/uapi/linux/usac_mem.h`.
 
-use kernel::{pid_namespace::Pid, prelude::*, uaccess::UserPtr};
+use kernel::{prelude::*, task::Pid, uaccess::UserPtr};
 
 mod stats;
 mod tamalloc;
@@ -47,14 +47,14 @@ pub extern "C" fn usac_tamalloc(size: usize, flags: u32) -> core::ffi::c_long {
 #[no_mangle]
 pub extern "C" fn usac_mem_stats_process(
     pid: Pid,
-    buf: UserPtr,
+    buf: usize,
     count: usize,
     flags: u32,
     restrict: bool,
 ) -> core::ffi::c_long {
     syscall_return(stats::mem_stats_process(
         pid,
-        buf,
+        UserPtr::from_addr(buf),
         count,
         flags,
         stats::Visibility::from_switch(restrict),
@@ -64,12 +64,12 @@ pub extern "C" fn usac_mem_stats_process(
 /// `zamora_mem_stats_global(out, flags)`; `restrict` is `usac_mem.restrict_stats`.
 #[no_mangle]
 pub extern "C" fn usac_mem_stats_global(
-    out: UserPtr,
+    out: usize,
     flags: u32,
     restrict: bool,
 ) -> core::ffi::c_long {
     syscall_return(stats::mem_stats_global(
-        out,
+        UserPtr::from_addr(out),
         flags,
         stats::Visibility::from_switch(restrict),
     ))

@@ -3,7 +3,8 @@
 //! The usac-mm user ABI (`include/uapi/linux/usac_mem.h`) as types that can be copied to user
 //! space.
 
-use crate::types::AsBytes;
+use crate::{bindings, mm::Mm, transmute::AsBytes};
+use core::ptr::addr_of;
 
 pub use uapi::{
     zamora_global_mem_stats, zamora_proc_mem_stats, ZAMORA_PROC_KTHREAD, ZAMORA_PROC_NO_MM,
@@ -18,3 +19,22 @@ unsafe impl AsBytes for zamora_global_mem_stats {}
 // The sizes that the ABI has, with no implicit padding.
 const _: () = assert!(core::mem::size_of::<zamora_proc_mem_stats>() == 104);
 const _: () = assert!(core::mem::size_of::<zamora_global_mem_stats>() == 96);
+
+impl Mm {
+    /// Pages in the address space's `VM_TAMALLOC` VMAs, kept with `total_vm` (/proc's
+    /// `VmTamalloc`).
+    #[inline]
+    pub fn tamalloc_vm(&self) -> usize {
+        // SAFETY: `self` is valid. The counter is updated under the mmap write lock and read
+        // without a lock, like `total_vm`: once (`READ_ONCE`).
+        unsafe { addr_of!((*self.as_raw()).__bindgen_anon_1.usac_tamalloc_vm).read_volatile() }
+    }
+
+    /// Pages that the tamalloc shim (`mm/tamalloc.c`) has committed and zero-filled in this
+    /// address space since it was created: an event count, which never drops.
+    #[inline]
+    pub fn lazy_zeroed_pages(&self) -> usize {
+        // SAFETY: `self` is valid; the counter is atomic.
+        unsafe { bindings::usac_mm_lazy_zeroed_pages(self.as_raw()) }
+    }
+}

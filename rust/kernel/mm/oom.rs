@@ -13,8 +13,9 @@ use core::ptr::addr_of;
 /// The memory the OOM killer scores against: all RAM plus all swap, in pages.
 #[inline]
 pub fn total_pages() -> usize {
-    // SAFETY: both only read global counters.
-    unsafe { bindings::totalram_pages() + bindings::get_total_swap_pages() as usize }
+    // SAFETY: Both only read global counters.
+    let (ram, swap) = unsafe { (bindings::totalram_pages(), bindings::get_total_swap_pages()) };
+    ram + usize::try_from(swap).unwrap_or(0)
 }
 
 /// RAM in pages (`totalram_pages()`).
@@ -33,7 +34,7 @@ pub fn totalram_pages() -> usize {
 #[inline]
 pub fn badness(task: &Task, total_pages: usize) -> Option<i64> {
     // SAFETY: `task` is a valid task (it is a reference).
-    let points = unsafe { bindings::oom_badness(task.0.get(), total_pages as _) };
+    let points = unsafe { bindings::oom_badness(task.0.get(), total_pages) };
     (points != isize::MIN).then_some(points as i64)
 }
 
@@ -52,7 +53,7 @@ impl TaskLockGuard<'_> {
             return None;
         }
         // SAFETY: we hold the task lock of `task`, whose `mm` is set, as the function requires.
-        let points = unsafe { bindings::oom_badness_locked(task, total_pages as _) };
+        let points = unsafe { bindings::oom_badness_locked(task, total_pages) };
         (points != isize::MIN).then_some(points as i64)
     }
 }
