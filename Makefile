@@ -31,9 +31,9 @@ test: setup
 
 ## make bench       run usac-bench in the VM (tamalloc vs mmap, stats vs /proc); log in build/logs
 bench: kernel
-	@$(S)/run-vm.sh bench "$${CMD:-usac-bench all}"
+	@$(S)/run-vm.sh bench-$(or $(LINUX),6.12) "$${CMD:-usac-bench all}"
 
-## make report     boot, run the demo and the benchmarks, write build/report/REPORT.md with plots
+## make report     boot, run the demo and the benchmarks, write build/report/$$LINUX/REPORT.md with plots
 report: kernel
 	@$(S)/report.sh
 

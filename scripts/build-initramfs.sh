@@ -37,5 +37,7 @@ for f in ${EXTRA:-}; do
 	cp "$f" "$ROOT/usr/local/bin/"
 done
 printf '%s\n' "$*" >"$ROOT/etc/usac/cmd"
+# The kernel this initramfs is for (e.g. 6.12.117, 7.3.4): the boot selftest checks it booted.
+kernel_version >"$ROOT/etc/usac/kernel"
 
 (cd "$ROOT" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$BUILD_DIR/initramfs.cpio.gz"

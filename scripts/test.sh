@@ -16,8 +16,8 @@ case $PROFILE in
 nousac) default_cmd=usac-selftest-nousac ;; # the kernel without usac-mm: ENOSYS and clear errors
 *) default_cmd=usac-run-selftests ;;
 esac
-TIMEOUT=${TIMEOUT:-900} "$REPO/scripts/run-vm.sh" "test-$PROFILE" "${CMD:-$default_cmd}" >/dev/null || true
-LOG=$BUILD_DIR/logs/test-$PROFILE.log
+TIMEOUT=${TIMEOUT:-900} "$REPO/scripts/run-vm.sh" "test-$LINUX-$PROFILE" "${CMD:-$default_cmd}" >/dev/null || true
+LOG=$BUILD_DIR/logs/test-$LINUX-$PROFILE.log
 CHECK=$REPO/userspace-tests/target/x86_64-unknown-linux-gnu/release/usac-console-check
 
 # Show the selftest output and the KUnit summary, not the whole boot.
@@ -27,4 +27,4 @@ info "console log: $LOG; total $(($(date +%s) - t0)) s"
 # A user's command is checked but not pinned; the profile's own runner must report every suite.
 expect=$PROFILE
 [ -z "${CMD:-}" ] || expect=custom
-"$CHECK" --expect "$expect" "$LOG"
+"$CHECK" --expect "$expect" --linux "$LINUX" "$LOG"

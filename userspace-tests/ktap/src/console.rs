@@ -77,14 +77,14 @@ impl Report {
         )
     }
 
-    /// Holds the run to what `expected` says must report and may skip.
-    pub fn expect(&mut self, expected: &Expectation) {
-        if !expected.kunit.is_empty() && !self.kunit_totals {
+    /// Holds the run to what `expected` says must report and may skip, on a kernel whose KUnit
+    /// suites are `kunit`.
+    pub fn expect(&mut self, expected: &Expectation, kunit: &[&str]) {
+        if !self.kunit_totals {
             self.problems
                 .push("no KUnit summary (`# Totals:`) from the kernel".to_string());
         }
-        let must: Vec<&str> = expected
-            .kunit
+        let must: Vec<&str> = kunit
             .iter()
             .chain(expected.selftests)
             .copied()
@@ -137,7 +137,8 @@ struct Block {
 struct Stream {
     name: &'static str,
     blocks: Vec<Block>,
-    /// Leaf results of the current top-level document, for its `# Totals:` line.
+    /// Leaf results of the current top-level document, or of its current first-level subtest (a
+    /// KUnit suite), for its `# Totals:` line.
     counts: Counts,
 }
 
@@ -201,6 +202,11 @@ impl Stream {
 
     fn comment(&mut self, indent: usize, text: &str, report: &mut Report) {
         if let Some(name) = text.strip_prefix("Subtest: ") {
+            // KUnit prints a `# Totals:` line after each suite (the suites are the subtests of its
+            // document), for that suite's tests: count afresh from each.
+            if self.blocks.iter().filter(|b| b.indent < indent).count() == 1 {
+                self.counts = Counts::default();
+            }
             let block = self.block_at(indent);
             block.name = Some(name.trim().to_string());
             report.suites.push(name.trim().to_string());
@@ -341,10 +347,11 @@ fn split_kernel_prefix(line: &str) -> (bool, &str) {
     (false, line)
 }
 
-/// Reads a whole console log and holds it to `expected`.
-pub fn check_expecting(log: &str, expected: &Expectation) -> Report {
+/// Reads a whole console log and holds it to `expected`, on a kernel whose KUnit suites are
+/// `kunit`.
+pub fn check_expecting(log: &str, expected: &Expectation, kunit: &[&str]) -> Report {
     let mut report = check(log);
-    report.expect(expected);
+    report.expect(expected, kunit);
     report
 }
 
@@ -579,7 +586,11 @@ mod tests {
     }
 
     fn expecting(log: &str, kind: &str) -> Report {
-        check_expecting(log, crate::expected::by_name(kind).unwrap())
+        check_expecting(
+            log,
+            crate::expected::by_name(kind).unwrap(),
+            crate::expected::kunit_suites("6.12").unwrap(),
+        )
     }
 
     #[test]
@@ -621,6 +632,73 @@ mod tests {
         assert!(expecting(&extra, "default").problems[0].contains("'usac new' is not in"));
         // A custom command may print any KTAP.
         assert!(expecting(&extra, "custom").is_success());
+    }
+
+    /// KUnit on 7.3: three suites in one document; `# Totals:` follows the last suite and counts
+    /// only its tests.
+    const KUNIT_7_3: &str = "\
+[    0.500000] KTAP version 1
+[    0.500001] 1..3
+[    0.500002]     KTAP version 1
+[    0.500003]     # Subtest: rust_kernel_fmt
+[    0.500004]     1..1
+[    0.500005]     ok 1 test_ptr_formatting
+[    0.500006] ok 1 rust_kernel_fmt
+[    0.500007]     KTAP version 1
+[    0.500008]     # Subtest: rust_spinlock_irq_condvar
+[    0.500009]     1..1
+[    0.500010]     ok 1 spinlock_irq_condvar
+[    0.500011] ok 2 rust_spinlock_irq_condvar
+[    0.500012]     KTAP version 1
+[    0.500013]     # Subtest: rust_doctests_kernel
+[    0.500014]     1..2
+[    0.500015]     ok 1 rust_doctest_kernel_a
+[    0.500016]     ok 2 rust_doctest_kernel_b
+[    0.500017] # rust_doctests_kernel: pass:2 fail:0 skip:0 total:2
+[    0.500018] # Totals: pass:2 fail:0 skip:0 total:2
+[    0.500019] ok 3 rust_doctests_kernel
+";
+
+    fn selftests_after(kunit: &str) -> String {
+        let mut log = kunit.to_string();
+        for name in crate::expected::by_name("default").unwrap().selftests {
+            log.push_str(&selftest_doc(name, &["ok", "ok"]));
+        }
+        with_exit(&log, 0)
+    }
+
+    #[test]
+    fn each_kernel_is_held_to_its_own_kunit_suites() {
+        let default = crate::expected::by_name("default").unwrap();
+        let on = |linux| crate::expected::kunit_suites(linux).unwrap();
+        let log = selftests_after(KUNIT_7_3);
+        let r = check_expecting(&log, default, on("7.3"));
+        assert!(r.is_success(), "{r:?}");
+        assert_eq!(r.passed, 4 + 2 * default.selftests.len());
+        // The same log judged as a 6.12 run: two suites that 6.12 does not have.
+        let r = check_expecting(&log, default, on("6.12"));
+        assert!(!r.is_success());
+        assert!(r
+            .problems
+            .iter()
+            .any(|p| p.contains("'rust_kernel_fmt' is not in the 'default' list")));
+        // A 6.12 log judged as a 7.3 run: two suites did not report.
+        let mut kunit_6_12 = KUNIT_OK.to_string();
+        kunit_6_12.push_str("[    0.500009] # Totals: pass:2 fail:0 skip:0 total:2\n");
+        let r = check_expecting(&selftests_after(&kunit_6_12), default, on("7.3"));
+        assert!(r
+            .problems
+            .contains(&"suite 'rust_spinlock_irq_condvar' did not report".to_string()));
+    }
+
+    #[test]
+    fn a_kunit_suite_totals_line_must_match_that_suite() {
+        let log = KUNIT_7_3.replace("# Totals: pass:2 ", "# Totals: pass:4 ");
+        let r = check(&with_exit(&log, 0));
+        assert!(
+            r.problems.iter().any(|p| p.contains("'# Totals: pass:4")),
+            "{r:?}"
+        );
     }
 
     #[test]

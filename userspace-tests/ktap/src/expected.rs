@@ -7,8 +7,6 @@
 pub struct Expectation {
     /// The profile (or kind of run) this applies to.
     pub name: &'static str,
-    /// KUnit suites the kernel must report (with KUnit's closing `# Totals:` line).
-    pub kunit: &'static [&'static str],
     /// Selftest documents (their `# NAME` line) that must report, each exactly once.
     pub selftests: &'static [&'static str],
     /// Whether a suite missing from the lists above fails the run (a new suite must be added).
@@ -17,7 +15,24 @@ pub struct Expectation {
     pub skips: &'static [&'static str],
 }
 
-const KUNIT: &[&str] = &["rust_doctests_kernel"];
+/// The KUnit suites each kernel runs at boot with our config (`CONFIG_RUST_KERNEL_DOCTESTS` and
+/// the kernel crate's own tests), by `LINUX` value: every one must report, and no other.
+pub const KERNELS: &[(&str, &[&str])] = &[
+    ("6.12", &["rust_doctests_kernel"]),
+    (
+        "7.3",
+        &[
+            "rust_kernel_fmt",
+            "rust_spinlock_irq_condvar",
+            "rust_doctests_kernel",
+        ],
+    ),
+];
+
+/// The KUnit suites of kernel `linux` (`6.12`, `7.3`).
+pub fn kunit_suites(linux: &str) -> Option<&'static [&'static str]> {
+    KERNELS.iter().find(|(l, _)| *l == linux).map(|(_, k)| *k)
+}
 
 /// The selftests `usac-run-selftests` runs on a kernel with usac-mm.
 const USAC_SELFTESTS: &[&str] = &[
@@ -36,21 +51,18 @@ const USAC_SELFTESTS: &[&str] = &[
 pub const EXPECTATIONS: &[Expectation] = &[
     Expectation {
         name: "default",
-        kunit: KUNIT,
         selftests: USAC_SELFTESTS,
         only_these: true,
         skips: &[],
     },
     Expectation {
         name: "debug",
-        kunit: KUNIT,
         selftests: USAC_SELFTESTS,
         only_these: true,
         skips: &[],
     },
     Expectation {
         name: "nousac",
-        kunit: KUNIT,
         selftests: &["usac disabled"],
         only_these: true,
         skips: &[],
@@ -60,7 +72,6 @@ pub const EXPECTATIONS: &[Expectation] = &[
     // checked, but not pinned.
     Expectation {
         name: "custom",
-        kunit: KUNIT,
         selftests: &[],
         only_these: false,
         skips: &[],

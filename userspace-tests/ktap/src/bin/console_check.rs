@@ -1,4 +1,4 @@
-//! `usac-console-check [--expect KIND] LOG`: reads a VM console log and prints what it says —
+//! `usac-console-check [--expect KIND] [--linux VERSION] LOG`: reads a VM console log and prints what it says —
 //! failed tests, kernel splats, broken plans, missing suites, unexpected skips, a missing exit
 //! status — then the closing line `N passed, N failed, N skipped`. Exits 1 on any failure, 2 on
 //! a usage error.
@@ -14,6 +14,9 @@ struct Args {
     /// What must report and what may skip: a profile (default, debug, nousac) or custom.
     #[arg(long, default_value = "custom", value_parser = expected_kind)]
     expect: String,
+    /// The kernel the run booted (6.12, 7.3): its KUnit suites must report, and no others.
+    #[arg(long, default_value = "6.12", value_parser = kernel)]
+    linux: String,
     /// The console log of the VM run.
     log: PathBuf,
 }
@@ -32,6 +35,20 @@ fn expected_kind(s: &str) -> Result<String, String> {
     }
 }
 
+fn kernel(s: &str) -> Result<String, String> {
+    match expected::kunit_suites(s) {
+        Some(_) => Ok(s.to_string()),
+        None => Err(format!(
+            "one of {}",
+            expected::KERNELS
+                .iter()
+                .map(|(l, _)| *l)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     let log = match std::fs::read(&args.log) {
@@ -42,7 +59,8 @@ fn main() -> ExitCode {
         }
     };
     let expected = expected::by_name(&args.expect).expect("checked by clap");
-    let report = ktap::console::check_expecting(&log, expected);
+    let kunit = expected::kunit_suites(&args.linux).expect("checked by clap");
+    let report = ktap::console::check_expecting(&log, expected, kunit);
     for name in &report.failed {
         println!("FAILED: {name}");
     }
