@@ -84,11 +84,7 @@ impl Report {
             self.problems
                 .push("no KUnit summary (`# Totals:`) from the kernel".to_string());
         }
-        let must: Vec<&str> = kunit
-            .iter()
-            .chain(expected.selftests)
-            .copied()
-            .collect();
+        let must: Vec<&str> = kunit.iter().chain(expected.selftests).copied().collect();
         for name in &must {
             match self.suites.iter().filter(|s| s == name).count() {
                 1 => {}
