@@ -9,10 +9,11 @@ fail=0
 step() { info "check: $*"; }
 
 step "rustfmt (kernel style from the tree's .rustfmt.toml)"
-mapfile -t krs < <(cd "$REPO" && find kernel rust overlay -name '*.rs' 2>/dev/null | sort)
-if [ ${#krs[@]} -gt 0 ]; then
-	(cd "$REPO" && rustfmt --edition 2021 --check --config-path "$SRC/.rustfmt.toml" "${krs[@]}") || fail=1
-fi
+# One file at a time, through stdin: a module's children may live in another directory (overlay/).
+for f in $(cd "$REPO" && find kernel rust overlay -name '*.rs' 2>/dev/null | sort); do
+	rustfmt --edition 2021 --config-path "$SRC/.rustfmt.toml" <"$REPO/$f" | diff -u --label "$f" --label "$f (rustfmt)" "$REPO/$f" - ||
+		fail=1
+done
 (cd "$REPO/userspace-tests" && cargo fmt --check) || fail=1
 
 step "kernel clippy (CLIPPY=1) on the usac Rust code"

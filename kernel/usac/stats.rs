@@ -186,10 +186,7 @@ pub(crate) fn mem_stats_process(
     let ns = current!().get_pid_ns().ok_or(ESRCH)?;
     let total_pages = oom::total_pages();
     // Sized from the process count, before any lock; it only grows if processes appear.
-    let mut entries = KVVec::with_capacity(
-        count.min(task::nr_processes() + BATCH),
-        GFP_KERNEL,
-    )?;
+    let mut entries = KVVec::with_capacity(count.min(task::nr_processes() + BATCH), GFP_KERNEL)?;
 
     // Entries are added under RCU, so room for a batch is made before each one: `push` then
     // never allocates.

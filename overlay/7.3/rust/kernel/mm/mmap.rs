@@ -148,9 +148,8 @@ pub fn vm_mmap_anonymous(
     // SAFETY: The calling thread is a user thread with an address space, which is the one the
     // function maps into; `vma_flags` holds only flags that are sound on an anonymous mapping
     // (the invariant of `AnonVmFlags`), and the function takes the mmap lock itself.
-    let addr = unsafe {
-        bindings::vm_mmap_anonymous(len, prot as usize, flags as usize, vma_flags)
-    };
+    let addr =
+        unsafe { bindings::vm_mmap_anonymous(len, prot as usize, flags as usize, vma_flags) };
     // An error comes back as a negative errno cast to unsigned long (IS_ERR_VALUE).
     let ret = addr as isize;
     if (-(bindings::MAX_ERRNO as isize)..0).contains(&ret) {
