@@ -22,7 +22,14 @@ PACKAGES=(
 COMMANDS=(make patch rsync bc cpio xz perl python3 flex bison gcc clang-19 ld.lld-19 llvm-nm-19
 	qemu-system-x86_64 busybox mandoc groff git pgrep timeout gzip tar dpkg-deb apt-get cargo rustup
 	/usr/bin/rustc /usr/bin/rustdoc /usr/bin/clippy-driver)
-[ -n "${KERNEL_SRC:-}" ] || PACKAGES+=(linux-source-6.12)
+# The kernel source: the linux-source-6.12 package, or for 7.3 the keyring that verifies the
+# package scripts/fetch-linux-source.sh downloads with its private apt configuration.
+if [ -z "${KERNEL_SRC:-}" ]; then
+	case $LINUX in
+	6.12) PACKAGES+=(linux-source-6.12) ;;
+	*) PACKAGES+=(debian-archive-keyring) ;;
+	esac
+fi
 
 BINDGEN_VERSION=0.73.2
 

@@ -2,21 +2,18 @@
 
 //! Creating anonymous mappings in the calling process, with VMA flags set at creation.
 //!
+//! The checks and types are the same on every kernel; `anon` holds what each kernel does to map
+//! (a C `vm_mmap_anonymous()` where mm has it, `do_mmap()` under the mmap write lock where not).
+//!
 //! C header: [`include/linux/mm.h`](srctree/include/linux/mm.h).
 
-use super::{
-    virt::flags::{self, vm_flags_t},
-    CurrentMm,
-};
+use super::virt::{flags, vm_flags_t};
 use crate::{
     bindings,
     error::{code::*, Error, Result},
 };
-use core::ptr::{addr_of_mut, null_mut};
 
-// The LSM and userfaultfd calls are real functions when their subsystems are built in and
-// helpers otherwise (rust/helpers/mm.c); either way bindgen names them the same.
-use bindings::{security_mmap_file, userfaultfd_unmap_complete};
+mod anon;
 
 /// Memory protection bits (`PROT_*`) accepted by [`vm_mmap_anonymous`].
 pub mod prot {
@@ -70,8 +67,8 @@ impl AnonVmFlags {
     pub const DONTCOPY: Self = Self(flags::DONTCOPY);
     /// Never backed by transparent huge pages (`VM_NOHUGEPAGE`).
     pub const NOHUGEPAGE: Self = Self(flags::NOHUGEPAGE);
-    /// zamora_tamalloc() memory (`VM_TAMALLOC`), zero-filled on first write by `mm/tamalloc.c`;
-    /// no flag (0) without `CONFIG_USAC_MEM`.
+    /// `zamora_tamalloc()` memory (`VM_TAMALLOC`), zero-filled on first write by
+    /// `mm/tamalloc.c`; no flag (0) without `CONFIG_USAC_MEM`.
     pub const TAMALLOC: Self = Self(flags::TAMALLOC);
 
     /// Returns the flags as `vm_flags_t` bits.
@@ -86,7 +83,7 @@ impl core::ops::BitOr for AnonVmFlags {
 
     #[inline]
     fn bitor(self, other: Self) -> Self {
-        // INVARIANT: the union of two values with only allowed bits has only allowed bits.
+        // INVARIANT: The union of two values with only allowed bits has only allowed bits.
         Self(self.0 | other.0)
     }
 }
@@ -95,12 +92,11 @@ impl core::ops::BitOr for AnonVmFlags {
 /// choosing and returns that address, like `mmap(NULL, len, prot, flags, -1, 0)`, with `vm_flags`
 /// added to the new VMA as it is created.
 ///
-/// This is `vm_mmap_pgoff()` with extra VMA flags: the LSM hook, then `do_mmap()` under the
-/// mmap write lock (taken killably), then userfaultfd unmap completion after the lock is
-/// released, then, if the new VMA is `VM_LOCKED` (after `mlockall(MCL_FUTURE)`), populating it
-/// as `mmap` does. Because the flags are passed to `do_mmap()`, no other thread can see the VMA
-/// without them. Accounting, `RLIMIT_AS`, `RLIMIT_MEMLOCK` and the overcommit policy apply as
-/// for `mmap`.
+/// This is `vm_mmap_pgoff()` with extra VMA flags: the LSM hook, `do_mmap()` under the mmap write
+/// lock (taken killably), userfaultfd unmap events after the lock is released, and populating a
+/// `VM_LOCKED` mapping (after `mlockall(MCL_FUTURE)`) as `mmap` does; accounting, `RLIMIT_AS`,
+/// `RLIMIT_MEMLOCK` and the overcommit policy are those of `mmap`. Because the flags are passed to
+/// `do_mmap()`, no other thread can see the VMA without them.
 ///
 /// `flags` must include [`map::ANONYMOUS`] and one of [`map::PRIVATE`]/[`map::SHARED`]; only
 /// the `prot` and `map` bits of this module are accepted, anything else is `EINVAL`, and so is
@@ -147,75 +143,15 @@ pub fn vm_mmap_anonymous(
     if tamalloc != 0 && vm_flags.bits() & tamalloc != 0 && flags & map::PRIVATE == 0 {
         return Err(EINVAL);
     }
-    CurrentMm::with(|mm| mmap_locked(mm, len, prot, flags, vm_flags)).unwrap_or(Err(ENOMEM))
+    anon::map(len, prot, flags, vm_flags)
 }
 
-/// The body of [`vm_mmap_anonymous`], for the calling thread's `mm`.
-fn mmap_locked(
-    mm: &CurrentMm,
-    len: usize,
-    prot: u32,
-    flags: u32,
-    vm_flags: AnonVmFlags,
-) -> Result<usize> {
-    // SAFETY: an anonymous mapping has no file; the hook accepts any `prot` and `flags`.
-    let ret = unsafe { security_mmap_file(null_mut(), prot as _, flags as _) };
-    if ret != 0 {
-        return Err(Error::from_errno(ret));
-    }
-
-    // `do_mmap()` queues userfaultfd unmap events here when it replaces a mapping; they are
-    // delivered after the mmap lock is released.
-    let mut uf = bindings::list_head {
-        next: null_mut(),
-        prev: null_mut(),
-    };
-    let uf_ptr = addr_of_mut!(uf);
-    // SAFETY: `uf` is a local that is not moved until the end of this function, so the list
-    // may point at itself (INIT_LIST_HEAD).
-    unsafe {
-        (*uf_ptr).next = uf_ptr;
-        (*uf_ptr).prev = uf_ptr;
-    }
-
-    let mut populate = 0;
-    let addr = {
-        let _lock = mm.mmap_write_lock_killable()?;
-        // SAFETY: we hold the mmap write lock of `current->mm` (the invariant of `CurrentMm`),
-        // which is the mm `do_mmap()` operates on; `vm_flags` holds only flags that are sound on
-        // an anonymous mapping (the invariant of `AnonVmFlags`); `populate` and `uf` are valid
-        // for the call.
-        unsafe {
-            bindings::do_mmap(
-                null_mut(),
-                0,
-                len as _,
-                prot as _,
-                flags as _,
-                vm_flags.bits(),
-                0,
-                &mut populate,
-                uf_ptr,
-            )
-        }
-    };
-    // SAFETY: the mmap lock is released; `uf` holds what `do_mmap()` queued, if anything.
-    unsafe { userfaultfd_unmap_complete(mm.as_raw(), uf_ptr) };
-
-    // An error comes back as a negative errno cast to unsigned long (IS_ERR_VALUE).
+/// The result of an mmap function: an address, or a negative errno cast to `unsigned long`
+/// (`IS_ERR_VALUE`).
+fn mmap_result(addr: usize) -> Result<usize> {
     let ret = addr as isize;
     if (-(bindings::MAX_ERRNO as isize)..0).contains(&ret) {
         return Err(Error::from_errno(ret as i32));
     }
-    // MAP_POPULATE is not accepted, but a VM_LOCKED mapping (mm->def_flags after
-    // mlockall(MCL_FUTURE)) must be populated as mmap() does: after the lock is released, and
-    // through the fault path, so that a tamalloc VMA's pages go through its zero-fill shim.
-    // Errors are ignored, as in vm_mmap_pgoff(): the mapping exists, and a page that could not
-    // be populated is faulted in when it is touched.
-    if populate != 0 {
-        // SAFETY: the mmap lock is not held; `__mm_populate` takes it itself and accepts any
-        // range, which it clamps to the VMAs it finds.
-        unsafe { bindings::__mm_populate(addr, populate, 1) };
-    }
-    Ok(addr as usize)
+    Ok(addr)
 }
