@@ -20,6 +20,25 @@
 #define CREATE_TRACE_POINTS
 #include <trace/events/usac_mem.h>
 
+#ifdef CONFIG_USAC_MEM_DEBUG_SHIM_ALL_ANON
+/* usac_mem_shim_all_anon on the command line: see usac_fault_zero_fills(). */
+bool usac_shim_all_anon __ro_after_init;
+
+static int __init usac_shim_all_anon_setup(char *arg)
+{
+	bool on = true;
+
+	/* "usac_mem_shim_all_anon" alone, or "=1"/"=0" (any kstrtobool() value). */
+	if (*arg == '=' && kstrtobool(arg + 1, &on))
+		return 0;
+	usac_shim_all_anon = on;
+	if (on)
+		pr_info("usac_mem: debug: every private anonymous first write takes the tamalloc zero-fill path\n");
+	return 1;
+}
+__setup("usac_mem_shim_all_anon", usac_shim_all_anon_setup);
+#endif
+
 /**
  * usac_tamalloc_zero_fill - zero-fill a folio on its first write
  * @vma: the tamalloc VMA being faulted
@@ -78,6 +97,11 @@ void usac_report_usage(struct seq_file *m, struct mm_struct *mm)
 		   READ_ONCE(mm->usac_tamalloc_vm) << (PAGE_SHIFT - 10));
 	seq_printf(m, "TamallocZeroedPages:\t%lu\n",
 		   usac_mm_lazy_zeroed_pages(mm));
+#ifdef CONFIG_USAC_MEM_DEBUG_SHIM_ALL_ANON
+	if (usac_shim_all_anon)
+		seq_printf(m, "ShimAnonZeroedPages:\t%lu\n",
+			   atomic_long_read(&mm->usac_shim_anon_pages));
+#endif
 }
 
 #ifdef CONFIG_DEBUG_VM

@@ -7,7 +7,7 @@ set -euo pipefail
 TESTS=(cow madv_populate map_fixed_noreplace map_populate mdwe_test mkdirty mlock2-tests
 	mrelease_test mremap_dontunmap mremap_test virtual_address_range)
 SRC=$(kernel_src)
-OUT=$BUILD_DIR/mm-selftests
+OUT=$BUILD_DIR/mm-selftests-$LINUX
 mkdir -p "$OUT/bin" "$OUT/gen"
 make -s -C "$SRC" O="$(PROFILE=default kernel_obj)" LLVM=-19 headers_install INSTALL_HDR_PATH="$OUT/usr" >/dev/null
 # cow.c includes the config header that the selftests' Makefile generates; there is no liburing.

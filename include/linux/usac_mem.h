@@ -22,6 +22,9 @@ static inline void usac_mm_init(struct mm_struct *mm)
 {
 	atomic_long_set(&mm->usac_lazy_zeroed_pages, 0);
 	mm->usac_tamalloc_vm = 0;
+#ifdef CONFIG_USAC_MEM_DEBUG_SHIM_ALL_ANON
+	atomic_long_set(&mm->usac_shim_anon_pages, 0);
+#endif
 }
 
 /*
@@ -43,6 +46,31 @@ static inline void usac_mm_dup_vm_stat(struct mm_struct *mm,
 	mm->usac_tamalloc_vm = oldmm->usac_tamalloc_vm;
 }
 
+#ifdef CONFIG_USAC_MEM_DEBUG_SHIM_ALL_ANON
+extern bool usac_shim_all_anon;
+#endif
+
+/*
+ * Whether a first write to @vma (an empty PTE, or the zero page) takes the
+ * tamalloc path: folio allocated unzeroed, zero-filled by
+ * usac_tamalloc_zero_fill(), counted in the mm (usac_tamalloc_count_zeroed()).
+ * Tamalloc VMAs always do;
+ * with CONFIG_USAC_MEM_DEBUG_SHIM_ALL_ANON and the boot parameter
+ * usac_mem_shim_all_anon, so does every private anonymous VMA, so that the
+ * kernel's own mm tests run through the shim.
+ */
+static inline bool usac_fault_zero_fills(struct vm_area_struct *vma)
+{
+	if (vma_is_tamalloc(vma))
+		return true;
+#ifdef CONFIG_USAC_MEM_DEBUG_SHIM_ALL_ANON
+	return READ_ONCE(usac_shim_all_anon) && vma_is_anonymous(vma) &&
+	       !(vma->vm_flags & VM_SHARED);
+#else
+	return false;
+#endif
+}
+
 #ifdef CONFIG_DEBUG_VM
 void usac_mm_check_tamalloc_vm(struct mm_struct *mm);
 #else
@@ -50,12 +78,22 @@ static inline void usac_mm_check_tamalloc_vm(struct mm_struct *mm) { }
 #endif
 
 /*
- * Count @nr pages that usac_tamalloc_zero_fill() prepared and the fault has
- * just mapped (under the PTE lock): a fault that loses a race counts nothing.
+ * Count @nr pages of @vma that usac_tamalloc_zero_fill() prepared and the
+ * fault has just mapped (under the PTE lock): a fault that loses a race
+ * counts nothing. Pages of other VMAs, which only the debug switch sends
+ * through the shim, have a counter of their own, so that the tamalloc
+ * counter keeps meaning what the ABI says.
  */
-static inline void usac_tamalloc_count_zeroed(struct mm_struct *mm, long nr)
+static inline void usac_tamalloc_count_zeroed(struct vm_area_struct *vma,
+					      long nr)
 {
-	atomic_long_add(nr, &mm->usac_lazy_zeroed_pages);
+#ifdef CONFIG_USAC_MEM_DEBUG_SHIM_ALL_ANON
+	if (!vma_is_tamalloc(vma)) {
+		atomic_long_add(nr, &vma->vm_mm->usac_shim_anon_pages);
+		return;
+	}
+#endif
+	atomic_long_add(nr, &vma->vm_mm->usac_lazy_zeroed_pages);
 }
 
 /* kernel/usac/usac_mem.rs, called from kernel/usac/entry.c */
@@ -66,11 +104,17 @@ long usac_mem_stats_process(pid_t pid, unsigned long buf, size_t count,
 long usac_mem_stats_global(unsigned long out, unsigned int flags,
 			   bool restrict_stats);
 #else
-/* Never called: vma_is_tamalloc() is constant false without CONFIG_USAC_MEM. */
+static inline bool usac_fault_zero_fills(struct vm_area_struct *vma)
+{
+	return false;
+}
+
+/* Never called: usac_fault_zero_fills() is constant false without CONFIG_USAC_MEM. */
 static inline void usac_tamalloc_zero_fill(struct vm_area_struct *vma,
 					   struct folio *folio,
 					   unsigned long addr) { }
-static inline void usac_tamalloc_count_zeroed(struct mm_struct *mm, long nr) { }
+static inline void usac_tamalloc_count_zeroed(struct vm_area_struct *vma,
+					      long nr) { }
 static inline void usac_mm_init(struct mm_struct *mm) { }
 static inline void usac_vm_stat_account(struct mm_struct *mm, vm_flags_t flags,
 					long npages) { }

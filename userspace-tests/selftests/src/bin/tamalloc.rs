@@ -174,6 +174,113 @@ fn lazy_zeroed_pages_count_first_writes() -> TestResult {
     Ok(())
 }
 
+/// Whether the debug kernel was booted with `usac_mem_shim_all_anon` (every private anonymous
+/// first write takes the tamalloc path).
+fn shim_serves_all_anonymous_memory() -> Result<bool, NotPassed> {
+    let cmdline = std::fs::read_to_string("/proc/cmdline").map_err(fail)?;
+    // The last occurrence wins, as the kernel parses them; a bare name means on.
+    let last = cmdline
+        .split_whitespace()
+        .filter_map(|p| p.strip_prefix("usac_mem_shim_all_anon"))
+        .rfind(|rest| rest.is_empty() || rest.starts_with('='));
+    Ok(match last {
+        None => false,
+        Some(rest) => matches!(
+            rest.trim_start_matches('=').to_ascii_lowercase().as_str(),
+            "" | "1" | "y" | "yes" | "on" | "true"
+        ),
+    })
+}
+
+/// This process's first-write counters: the tamalloc one (`lazy_zeroed_pages`) and the one of
+/// the debug switch (`ShimAnonZeroedPages` in /proc/self/status, absent without the switch).
+fn zero_fill_counters(switch: bool) -> Result<(u64, u64), NotPassed> {
+    let shim = if switch {
+        status_kb("ShimAnonZeroedPages")?
+    } else {
+        0
+    };
+    Ok((lazy_zeroed()?, shim))
+}
+
+/// Writes `pages` pages of `m` first, then reads and then writes `read_first` more (the zero-page
+/// COW path); returns the growth of both first-write counters, after checking every page is zero
+/// but for the bytes written.
+fn first_writes_counted(
+    m: &mut Mapping,
+    pages: usize,
+    read_first: usize,
+    switch: bool,
+) -> Result<(u64, u64), NotPassed> {
+    // The heap and stack pages a reading uses are touched before the first one that counts.
+    zero_fill_counters(switch)?;
+    let before = zero_fill_counters(switch)?;
+    for i in 0..pages {
+        m.write_byte(i * PAGE, 1);
+    }
+    for i in pages..pages + read_first {
+        ensure_eq!(m.read_byte(i * PAGE), 0, "read of page {i}");
+    }
+    for i in pages..pages + read_first {
+        m.write_byte(i * PAGE + 7, 3);
+    }
+    let after = zero_fill_counters(switch)?;
+    for i in 0..pages + read_first {
+        let (offset, value) = if i < pages { (0, 1) } else { (7, 3) };
+        let page = &m.as_slice()[i * PAGE..(i + 1) * PAGE];
+        ensure!(
+            page.iter()
+                .enumerate()
+                .all(|(o, &b)| b == if o == offset { value } else { 0 }),
+            "page {i} is not zero around the written byte"
+        );
+    }
+    Ok((after.0 - before.0, after.1 - before.1))
+}
+
+/// With the debug boot switch `usac_mem_shim_all_anon`, an ordinary private anonymous mapping's
+/// first writes (empty PTE and zero-page COW) go through the shim and are counted exactly as a
+/// tamalloc region's are, in a counter of their own (`ShimAnonZeroedPages`), so that
+/// `lazy_zeroed_pages` still counts tamalloc memory only; without the switch they are not
+/// counted at all. The mapping keeps its other properties: no `tm`, no `dc` (fork copies it).
+fn ordinary_mmap_first_writes_follow_the_debug_switch() -> TestResult {
+    let (pages, read_first) = (64, 32);
+    let total = (pages + read_first) as u64;
+    let switch = shim_serves_all_anonymous_memory()?;
+    recycle()?;
+    let mut t = Mapping::tamalloc((pages + read_first) * PAGE).map_err(fail)?;
+    let mut m = Mapping::anon((pages + read_first) * PAGE).map_err(fail)?;
+    ensure_eq!(
+        first_writes_counted(&mut t, pages, read_first, switch)?,
+        (total, 0),
+        "(lazy_zeroed_pages, ShimAnonZeroedPages) growth for a tamalloc region"
+    );
+    ensure_eq!(
+        first_writes_counted(&mut m, pages, read_first, switch)?,
+        (0, if switch { total } else { 0 }),
+        "(lazy_zeroed_pages, ShimAnonZeroedPages) growth for an ordinary mmap region \
+         (usac_mem_shim_all_anon: {switch})"
+    );
+    ensure_eq!(
+        status_field("self", "ShimAnonZeroedPages").is_ok(),
+        switch,
+        "ShimAnonZeroedPages in /proc/self/status"
+    );
+    let vma = vma_at(m.addr())?;
+    ensure!(
+        !vma.has_flag("tm") && !vma.has_flag("dc"),
+        "the ordinary mapping's VmFlags {:?} gained tm or dc",
+        vma.flags
+    );
+    let child = in_child(|| i32::from(m.read_byte(0) != 1)).map_err(fail)?;
+    ensure_eq!(
+        child,
+        Exit::Code(0),
+        "a fork child reads the ordinary mapping"
+    );
+    Ok(())
+}
+
 fn fork_child_does_not_inherit_the_range() -> TestResult {
     let mut m = Tamalloc::new(4 * PAGE).map_err(fail)?;
     m.as_mut_slice().fill(0x5a);
@@ -518,6 +625,10 @@ fn main() -> ExitCode {
             (
                 "lazy_zeroed_pages_count_first_writes",
                 lazy_zeroed_pages_count_first_writes,
+            ),
+            (
+                "ordinary_mmap_first_writes_follow_the_debug_switch",
+                ordinary_mmap_first_writes_follow_the_debug_switch,
             ),
             (
                 "fork_child_does_not_inherit_the_range",
