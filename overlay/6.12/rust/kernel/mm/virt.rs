@@ -4,7 +4,11 @@
 //!
 //! C header: [`include/linux/mm.h`](srctree/include/linux/mm.h).
 
-/// VMA flags (`VM_*`).
+/// The type of VMA flags.
+#[doc(inline)]
+pub use crate::bindings::vm_flags_t;
+
+/// VMA flags (`VM_*`), as [`vm_flags_t`] values.
 ///
 /// # Examples
 ///
@@ -25,11 +29,8 @@
 /// }
 /// ```
 pub mod flags {
+    use super::vm_flags_t;
     use crate::bindings;
-
-    /// The type of VMA flags.
-    #[allow(non_camel_case_types)]
-    pub type vm_flags_t = bindings::vm_flags_t;
 
     /// No flags.
     pub const NONE: vm_flags_t = 0;
