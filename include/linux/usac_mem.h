@@ -54,17 +54,16 @@ extern bool usac_shim_all_anon;
  * Whether a first write to @vma (an empty PTE, or the zero page) takes the
  * tamalloc path: folio allocated unzeroed, zero-filled by
  * usac_tamalloc_zero_fill(), counted in the mm (usac_tamalloc_count_zeroed()).
- * Tamalloc VMAs always do;
- * with CONFIG_USAC_MEM_DEBUG_SHIM_ALL_ANON and the boot parameter
- * usac_mem_shim_all_anon, so does every private anonymous VMA, so that the
- * kernel's own mm tests run through the shim.
+ * Tamalloc VMAs always do; with CONFIG_USAC_MEM_DEBUG_SHIM_ALL_ANON and the
+ * boot parameter usac_mem_shim_all_anon, so does every private anonymous
+ * VMA, so that the kernel's own mm tests run through the shim.
  */
 static inline bool usac_fault_zero_fills(struct vm_area_struct *vma)
 {
 	if (vma_is_tamalloc(vma))
 		return true;
 #ifdef CONFIG_USAC_MEM_DEBUG_SHIM_ALL_ANON
-	return READ_ONCE(usac_shim_all_anon) && vma_is_anonymous(vma) &&
+	return usac_shim_all_anon && vma_is_anonymous(vma) &&
 	       !(vma->vm_flags & VM_SHARED);
 #else
 	return false;

@@ -129,48 +129,16 @@ fn lazy_zeroed_pages_count_first_writes() -> TestResult {
     let (pages, read_first) = (64, 32);
     recycle()?;
     let mut m = Tamalloc::new((pages + read_first) * PAGE).map_err(fail)?;
-    let before = lazy_zeroed()?;
-    for i in 0..pages {
-        m.write_byte(i * PAGE, 1);
-        m.write_byte(i * PAGE + 1, 2); // a second write to a page is not a first write
-    }
     ensure_eq!(
-        lazy_zeroed()? - before,
-        pages as u64,
-        "lazy_zeroed_pages after {pages} writes"
-    );
-    // Read first (the zero page is mapped), then write: the zero-page COW path.
-    for i in pages..pages + read_first {
-        ensure_eq!(m.read_byte(i * PAGE), 0, "read of page {i}");
-    }
-    ensure_eq!(lazy_zeroed()? - before, pages as u64, "after reads");
-    for i in pages..pages + read_first {
-        m.write_byte(i * PAGE + 7, 3);
-    }
-    ensure_eq!(
-        lazy_zeroed()? - before,
-        (pages + read_first) as u64,
-        "after read-then-write of {read_first} pages"
+        first_writes_counted(&mut m, pages, read_first, false)?,
+        counted_in(pages as u64, read_first as u64, false),
+        "lazy_zeroed_pages growth after {pages} writes, {read_first} reads, then writes"
     );
     ensure_eq!(
         vma_at(m.addr())?.rss_kb,
         ((pages + read_first) * PAGE / 1024) as u64,
         "Rss"
     );
-    // Both paths zero-filled the pages: only the written bytes are not zero.
-    for i in 0..pages + read_first {
-        let page = &m.as_slice()[i * PAGE..(i + 1) * PAGE];
-        let written: &[(usize, u8)] = if i < pages {
-            &[(0, 1), (1, 2)]
-        } else {
-            &[(7, 3)]
-        };
-        let want = |o| written.iter().find(|w| w.0 == o).map_or(0, |w| w.1);
-        ensure!(
-            page.iter().enumerate().all(|(o, &b)| b == want(o)),
-            "page {i} is not zero around the written bytes"
-        );
-    }
     Ok(())
 }
 
@@ -196,46 +164,79 @@ fn shim_serves_all_anonymous_memory() -> Result<bool, NotPassed> {
 /// the debug switch (`ShimAnonZeroedPages` in /proc/self/status, absent without the switch).
 fn zero_fill_counters(switch: bool) -> Result<(u64, u64), NotPassed> {
     let shim = if switch {
-        status_kb("ShimAnonZeroedPages")?
+        status_field("self", "ShimAnonZeroedPages").map_err(fail)?
     } else {
         0
     };
     Ok((lazy_zeroed()?, shim))
 }
 
-/// Writes `pages` pages of `m` first, then reads and then writes `read_first` more (the zero-page
-/// COW path); returns the growth of both first-write counters, after checking every page is zero
-/// but for the bytes written.
+/// Growth of the first-write counters, as (`lazy_zeroed_pages`, `ShimAnonZeroedPages`), after
+/// each step of [`first_writes_counted`].
+#[derive(Debug, PartialEq)]
+struct Growth {
+    after_writes: (u64, u64),
+    after_reads: (u64, u64),
+    after_read_then_write: (u64, u64),
+}
+
+/// Writes `pages` pages of `m` (twice each: the second write is not a first write), then reads
+/// `read_first` more (the zero page is mapped) and writes them (the zero-page COW path); returns
+/// the counters' growth after each step, after checking that every page is zero but for the bytes
+/// written.
 fn first_writes_counted(
     m: &mut Mapping,
     pages: usize,
     read_first: usize,
     switch: bool,
-) -> Result<(u64, u64), NotPassed> {
+) -> Result<Growth, NotPassed> {
     // The heap and stack pages a reading uses are touched before the first one that counts.
     zero_fill_counters(switch)?;
     let before = zero_fill_counters(switch)?;
+    let grown = |(l, s): (u64, u64)| (l - before.0, s - before.1);
     for i in 0..pages {
         m.write_byte(i * PAGE, 1);
+        m.write_byte(i * PAGE + 1, 2);
     }
+    let after_writes = grown(zero_fill_counters(switch)?);
     for i in pages..pages + read_first {
         ensure_eq!(m.read_byte(i * PAGE), 0, "read of page {i}");
     }
+    let after_reads = grown(zero_fill_counters(switch)?);
     for i in pages..pages + read_first {
         m.write_byte(i * PAGE + 7, 3);
     }
-    let after = zero_fill_counters(switch)?;
+    let after_read_then_write = grown(zero_fill_counters(switch)?);
+    // Both paths zero-filled the pages: only the written bytes are not zero.
     for i in 0..pages + read_first {
-        let (offset, value) = if i < pages { (0, 1) } else { (7, 3) };
+        let written: &[(usize, u8)] = if i < pages {
+            &[(0, 1), (1, 2)]
+        } else {
+            &[(7, 3)]
+        };
+        let want = |o| written.iter().find(|w| w.0 == o).map_or(0, |w| w.1);
         let page = &m.as_slice()[i * PAGE..(i + 1) * PAGE];
         ensure!(
-            page.iter()
-                .enumerate()
-                .all(|(o, &b)| b == if o == offset { value } else { 0 }),
-            "page {i} is not zero around the written byte"
+            page.iter().enumerate().all(|(o, &b)| b == want(o)),
+            "page {i} is not zero around the written bytes"
         );
     }
-    Ok((after.0 - before.0, after.1 - before.1))
+    Ok(Growth {
+        after_writes,
+        after_reads,
+        after_read_then_write,
+    })
+}
+
+/// The growth that [`first_writes_counted`] must see when every page it first writes is counted
+/// in `ShimAnonZeroedPages` (`shim`) or in `lazy_zeroed_pages`, and none in the other counter.
+fn counted_in(pages: u64, read_first: u64, shim: bool) -> Growth {
+    let at = |n| if shim { (0, n) } else { (n, 0) };
+    Growth {
+        after_writes: at(pages),
+        after_reads: at(pages),
+        after_read_then_write: at(pages + read_first),
+    }
 }
 
 /// With the debug boot switch `usac_mem_shim_all_anon`, an ordinary private anonymous mapping's
@@ -245,19 +246,22 @@ fn first_writes_counted(
 /// counted at all. The mapping keeps its other properties: no `tm`, no `dc` (fork copies it).
 fn ordinary_mmap_first_writes_follow_the_debug_switch() -> TestResult {
     let (pages, read_first) = (64, 32);
-    let total = (pages + read_first) as u64;
     let switch = shim_serves_all_anonymous_memory()?;
     recycle()?;
     let mut t = Mapping::tamalloc((pages + read_first) * PAGE).map_err(fail)?;
     let mut m = Mapping::anon((pages + read_first) * PAGE).map_err(fail)?;
     ensure_eq!(
         first_writes_counted(&mut t, pages, read_first, switch)?,
-        (total, 0),
+        counted_in(pages as u64, read_first as u64, false),
         "(lazy_zeroed_pages, ShimAnonZeroedPages) growth for a tamalloc region"
     );
     ensure_eq!(
         first_writes_counted(&mut m, pages, read_first, switch)?,
-        (0, if switch { total } else { 0 }),
+        if switch {
+            counted_in(pages as u64, read_first as u64, true)
+        } else {
+            counted_in(0, 0, false)
+        },
         "(lazy_zeroed_pages, ShimAnonZeroedPages) growth for an ordinary mmap region \
          (usac_mem_shim_all_anon: {switch})"
     );
