@@ -185,8 +185,7 @@ fn stats_rows(rounds: usize) -> Vec<BenchRow> {
         // One call into a buffer with room for all, as a refreshing tool does after its first
         // size query; the /proc scan likewise reuses nothing but its code.
         let mut buf = vec![usac::ProcStats::default(); n + 64];
-        let mut list =
-            || usac::mem_stats_process_raw(0, buf.as_mut_ptr(), buf.len(), 0).expect("listing");
+        let mut list = || usac::mem_stats_process_into(0, &mut buf, 0).expect("listing");
         let m = alternate(rounds, || timed(&mut list).0, || timed(proc_scan).0);
         rows.push(row(
             format!("all-process stats, {n} processes (syscall vs /proc status+oom_score+adj)"),

@@ -2,7 +2,7 @@
 //! call sums exactly what the listing shows.
 
 use crate::procfs;
-use usac::{mem_stats_global, mem_stats_process_raw, GlobalStats, ProcStats};
+use usac::{mem_stats_global, mem_stats_process_into, GlobalStats, ProcStats};
 
 /// The fields `zamora_mem_stats_global` sums over the processes with an address space.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -63,8 +63,7 @@ pub fn still_listing_and_global() -> Result<(Vec<ProcStats>, GlobalStats), Strin
         // Written now, so that the kernel's copy does not fault pages in (and grow our RSS).
         let mut buf = vec![canary; before.len() + 64];
         let mut pair = || -> Result<(usize, GlobalStats), String> {
-            let n = mem_stats_process_raw(0, buf.as_mut_ptr(), buf.len(), 0)
-                .map_err(|e| format!("listing: {e}"))?;
+            let n = mem_stats_process_into(0, &mut buf, 0).map_err(|e| format!("listing: {e}"))?;
             let g = mem_stats_global().map_err(|e| format!("global: {e}"))?;
             Ok((n, g))
         };

@@ -6,7 +6,10 @@ use std::ops::{Deref, DerefMut};
 
 /// Calls `zamora_tamalloc(size, flags)` and returns the address it mapped.
 pub fn tamalloc_raw(size: usize, flags: u32) -> Result<usize> {
-    sys::syscall4(sys::__NR_zamora_tamalloc, size, flags as usize, 0, 0).map_err(crate::Error)
+    // SAFETY: zamora_tamalloc writes no memory of the caller, whatever its arguments; the new
+    // mapping is the caller's to own (or to leak).
+    unsafe { sys::syscall4(sys::__NR_zamora_tamalloc, size, flags as usize, 0, 0) }
+        .map_err(crate::Error)
 }
 
 /// An owned tamalloc mapping, unmapped on drop: a [`Mapping`] that `zamora_tamalloc` made.

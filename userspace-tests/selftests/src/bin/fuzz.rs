@@ -45,15 +45,24 @@ fn rounded(len: usize) -> usize {
     len.div_ceil(PAGE) * PAGE
 }
 
-/// User buffers of every kind the fuzzer passes; unmapped on drop.
+/// User buffers of every kind the fuzzer passes; unmapped on drop. Rust code reads neither
+/// mapping: only the kernel writes into them.
 struct Buffers {
     valid: Vec<ProcStats>,
     /// A read-only page.
     read_only: Mapping,
-    /// The address of a page that was unmapped.
-    unmapped: usize,
     /// Two pages: a writable one, then a PROT_NONE one.
     pair: Mapping,
+}
+
+/// The address of a page just unmapped. It is made anew for each call: a page unmapped earlier
+/// may have been mapped again since (by malloc or a tamalloc), while the fuzzer, which has one
+/// thread, maps nothing between this and the call.
+fn unmapped_page() -> Result<usize, String> {
+    let gone = mapped("mmap", Mapping::anon(PAGE))?;
+    let addr = gone.addr();
+    gone.unmap().map_err(|e| format!("munmap: {e}"))?;
+    Ok(addr)
 }
 
 impl Buffers {
@@ -62,31 +71,27 @@ impl Buffers {
             "mmap",
             Mapping::anon_with(PAGE, ProtFlags::PROT_READ, MapFlags::MAP_PRIVATE),
         )?;
-        let gone = mapped("mmap", Mapping::anon(PAGE))?;
-        let unmapped = gone.addr();
-        gone.unmap().map_err(|e| format!("munmap: {e}"))?;
         let mut pair = mapped("mmap", Mapping::anon(2 * PAGE))?;
         pair.protect(PAGE, PAGE, ProtFlags::PROT_NONE)
             .map_err(|e| format!("mprotect: {e}"))?;
         Ok(Buffers {
             valid: vec![ProcStats::default(); 4096],
             read_only,
-            unmapped,
             pair,
         })
     }
 
-    /// The address of a buffer of `kind`.
-    fn addr(&mut self, kind: BufKind) -> usize {
-        match kind {
+    /// The address of a buffer of `kind`, for a call made right away.
+    fn addr(&mut self, kind: BufKind) -> Result<usize, String> {
+        Ok(match kind {
             BufKind::Null => 0,
             BufKind::Kernel => 0xffff_8880_0000_0000,
-            BufKind::Unmapped => self.unmapped,
+            BufKind::Unmapped => unmapped_page()?,
             BufKind::ReadOnly => self.read_only.addr(),
             BufKind::Straddle => self.pair.addr() + PAGE - ENTRY,
             BufKind::ShortStraddle => self.pair.addr() + PAGE - SHORT,
             BufKind::Valid => self.valid.as_mut_ptr() as usize,
-        }
+        })
     }
 
     /// How many bytes can be written at the buffer of `kind`.
@@ -369,14 +374,20 @@ impl Fuzzer {
         if kind == BufKind::Valid {
             self.canary_around(count, before);
         }
-        let buf = self.bufs.addr(kind);
-        let r = sys::syscall4(
-            sys::__NR_zamora_mem_stats_process,
-            pid as usize,
-            buf,
-            count,
-            flags as usize,
-        );
+        let buf = self.bufs.addr(kind)?;
+        // SAFETY: `buf` is `valid`, with `count` at most its length; or the kernel cannot write
+        // its first byte (null, a kernel address, a page just unmapped, the read-only page); or it
+        // is the end of `pair`'s writable page, which only the kernel writes, and the kernel
+        // stops at the PROT_NONE page after it.
+        let r = unsafe {
+            sys::syscall4(
+                sys::__NR_zamora_mem_stats_process,
+                pid as usize,
+                buf,
+                count,
+                flags as usize,
+            )
+        };
         let after = found_now(pid)?;
         let (lo, hi) = (before.min(after), before.max(after));
         let allowed: Vec<Result<usize, i32>> = if pid < 0 || flags != 0 {
@@ -434,9 +445,13 @@ impl Fuzzer {
         let out = if kind == BufKind::Valid {
             &mut g as *mut GlobalStats as usize
         } else {
-            self.bufs.addr(kind)
+            self.bufs.addr(kind)?
         };
-        let r = sys::syscall4(sys::__NR_zamora_mem_stats_global, out, flags as usize, 0, 0);
+        // SAFETY: `out` is `g`; or the kernel cannot write its first byte; or it is the end of
+        // `pair`'s writable page, before the PROT_NONE page at which the kernel stops (as in
+        // `stats_call`).
+        let r =
+            unsafe { sys::syscall4(sys::__NR_zamora_mem_stats_global, out, flags as usize, 0, 0) };
         let want = global_oracle(flags, self.bufs.room(kind));
         if r != want {
             return Err(format!(

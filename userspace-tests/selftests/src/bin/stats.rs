@@ -11,8 +11,8 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use usac::os::{fork, in_child, Child, Exit, MapFlags, Mapping, ProtFlags};
 use usac::{
-    mem_stats_all, mem_stats_global, mem_stats_process, mem_stats_process_raw, sys, ProcStats,
-    Tamalloc,
+    mem_stats_all, mem_stats_count, mem_stats_global, mem_stats_process, mem_stats_process_into,
+    mem_stats_process_raw, sys, GlobalStats, ProcStats, Tamalloc,
 };
 use usac_selftests::procfs::{compare_with_proc, exists, process_count, Compared};
 use usac_selftests::snapshot::{still_listing_and_global, Sums};
@@ -204,7 +204,7 @@ fn one_pid_and_a_thread_id_resolve_to_the_process() -> TestResult {
 }
 
 fn short_buffer_gets_exactly_count_entries() -> TestResult {
-    let count = || mem_stats_process_raw(0, std::ptr::null_mut(), 0, 0).map_err(fail);
+    let count = || mem_stats_count().map_err(fail);
     let (range, total) = between_proc_counts(count)?;
     ensure!(
         range.contains(&total),
@@ -217,7 +217,7 @@ fn short_buffer_gets_exactly_count_entries() -> TestResult {
     };
     let mut buf = vec![canary; 4];
     let (range, found) =
-        between_proc_counts(|| mem_stats_process_raw(0, buf.as_mut_ptr(), 2, 0).map_err(fail))?;
+        between_proc_counts(|| mem_stats_process_into(0, &mut buf[..2], 0).map_err(fail))?;
     ensure!(range.contains(&found), "found {found}, /proc {range:?}");
     // The first two processes are init and kthreadd; both hold still.
     let first_two = [
@@ -227,9 +227,10 @@ fn short_buffer_gets_exactly_count_entries() -> TestResult {
     ensure_eq!(buf[..2], first_two, "the two entries vs pids 1 and 2 alone");
     ensure_eq!(buf[2], canary, "entry after count");
     ensure_eq!(buf[3], canary, "second entry after count");
-    let mut one = vec![canary; 1];
+    // A buffer with a count of 0: `one`'s address, with no room.
+    let mut one = [canary];
     let (range, found) =
-        between_proc_counts(|| mem_stats_process_raw(0, one.as_mut_ptr(), 0, 0).map_err(fail))?;
+        between_proc_counts(|| mem_stats_process_into(0, &mut one[..0], 0).map_err(fail))?;
     ensure!(
         range.contains(&found),
         "count 0: found {found}, /proc {range:?}"
@@ -245,27 +246,14 @@ fn bad_input_gets_a_precise_errno() -> TestResult {
         Exit::Code(0) => mem_stats_process(i32::MAX), // a pid that cannot exist
         other => return Err(fail(format!("child: {other:?}"))),
     };
+    let mut into = |pid, flags| {
+        mem_stats_process_into(pid, std::slice::from_mut(&mut e), flags).map_err(|err| err.errno())
+    };
     let cases: Vec<(&str, Result<usize, i32>, i32)> = vec![
-        (
-            "pid -1",
-            mem_stats_process_raw(-1, &mut e, 1, 0).map_err(|e| e.errno()),
-            libc::EINVAL,
-        ),
-        (
-            "pid i32::MIN",
-            mem_stats_process_raw(i32::MIN, &mut e, 1, 0).map_err(|e| e.errno()),
-            libc::EINVAL,
-        ),
-        (
-            "flags 1",
-            mem_stats_process_raw(0, &mut e, 1, 1).map_err(|e| e.errno()),
-            libc::EINVAL,
-        ),
-        (
-            "flags 1<<31",
-            mem_stats_process_raw(1, &mut e, 1, 1 << 31).map_err(|e| e.errno()),
-            libc::EINVAL,
-        ),
+        ("pid -1", into(-1, 0), libc::EINVAL),
+        ("pid i32::MIN", into(i32::MIN, 0), libc::EINVAL),
+        ("flags 1", into(0, 1), libc::EINVAL),
+        ("flags 1<<31", into(1, 1 << 31), libc::EINVAL),
         (
             "no such pid",
             reaped.map(|_| 0).map_err(|e| e.errno()),
@@ -273,29 +261,29 @@ fn bad_input_gets_a_precise_errno() -> TestResult {
         ),
         (
             "NULL buffer",
-            mem_stats_process_raw(1, std::ptr::null_mut(), 1, 0).map_err(|e| e.errno()),
+            // SAFETY: page 0 is never mapped (vm.mmap_min_addr): the kernel cannot write there.
+            unsafe { mem_stats_process_raw(1, std::ptr::null_mut(), 1, 0) }.map_err(|e| e.errno()),
             libc::EFAULT,
         ),
         (
             "kernel buffer",
-            mem_stats_process_raw(0, kernel_addr, 1, 0).map_err(|e| e.errno()),
+            // SAFETY: not a user address: the kernel refuses to write there.
+            unsafe { mem_stats_process_raw(0, kernel_addr, 1, 0) }.map_err(|e| e.errno()),
             libc::EFAULT,
         ),
     ];
     for (what, got, errno) in cases {
         ensure_eq!(got, Err(errno), "{what}");
     }
-    let global = |out: usize, flags: usize| {
-        sys::syscall4(sys::__NR_zamora_mem_stats_global, out, flags, 0, 0)
-    };
-    let mut g = usac::GlobalStats::default();
-    ensure_eq!(global(0, 0), Err(libc::EFAULT), "global NULL");
-    ensure_eq!(
-        global(&mut g as *mut _ as usize, 2),
-        Err(libc::EINVAL),
-        "global flags"
-    );
-    ensure_eq!(g, usac::GlobalStats::default(), "global wrote on EINVAL");
+    let nr = sys::__NR_zamora_mem_stats_global;
+    // SAFETY: null: page 0 is never mapped (vm.mmap_min_addr), the kernel cannot write there.
+    let null = unsafe { sys::syscall4(nr, 0, 0, 0, 0) };
+    ensure_eq!(null, Err(libc::EFAULT), "global NULL");
+    let mut g = GlobalStats::default();
+    // SAFETY: `g` is valid for writes of the record.
+    let bad_flags = unsafe { sys::syscall4(nr, &mut g as *mut GlobalStats as usize, 2, 0, 0) };
+    ensure_eq!(bad_flags, Err(libc::EINVAL), "global flags");
+    ensure_eq!(g, GlobalStats::default(), "global wrote on EINVAL");
     Ok(())
 }
 

@@ -4,9 +4,9 @@
 //! memstat's output is compared exactly with the syscalls: it runs with `--watch`, and a refresh
 //! is compared with readings the test takes right before and right after it (`watch`); when the
 //! two readings are equal (memstat's own memory, which it lists and sums, and the set of
-//! processes did not change meanwhile), the refresh must be exactly that. Tables are rendered
-//! with memstat's own formatting (host-tested); single cells, units, %MEM, the JSON documents
-//! and the sort orders are specified here (`oracle`).
+//! processes did not change meanwhile), the refresh must be exactly that. What memstat must
+//! print (tables, cells, units, %MEM, the totals, the JSON documents, the sort orders) is
+//! written out in `oracle` from memstat's documented format, not rendered by memstat's code.
 
 mod oracle;
 mod watch;
@@ -15,7 +15,8 @@ use ktap::{ensure, ensure_eq, writer::fail, writer::NotPassed, TestResult};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use oracle::{
-    entry_of, global_json, json_rows, mem_total_kb, processes_json, sorted, table_of, table_rows,
+    columns, entry_of, global_json, global_table, json_rows, mem_total_kb, printed, processes_json,
+    sorted, table, table_of, table_rows, Options, Unit, COLUMNS,
 };
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -26,8 +27,6 @@ use usac::{mem_stats_all, mem_stats_global, mem_stats_process, GlobalStats, Proc
 use usac_schema::demo::{DemoLine, DemoRecord, TAG};
 use usac_schema::memstat::{Global, Processes};
 use usac_selftests::procfs::{check_listed_pids, compare_with_proc, pids, Compared};
-use usac_tools::format::{human_kib, Unit};
-use usac_tools::table::{render_global, Column};
 use watch::{watch_equals, Shows};
 
 fn run(cmd: &str, args: &[&str]) -> Result<(Output, String), NotPassed> {
@@ -171,7 +170,7 @@ fn memstat_sorts_and_limits() -> TestResult {
     let mut m = usac::Tamalloc::new(1 << 20).map_err(fail)?;
     m.as_mut_slice()[..3 * 4096].fill(1);
     // Every process, in the promised order (which, for a given set, is one order), both ways.
-    let names = Column::ALL.iter().map(|c| c.name()).chain(["%", "%MEM"]);
+    let names = COLUMNS.iter().map(|c| c.name).chain(["%", "%MEM"]);
     for name in names {
         for sign in ["", "+", "-"] {
             let key = format!("{sign}{name}");
@@ -228,30 +227,6 @@ fn memstat_sorts_and_limits() -> TestResult {
     Ok(())
 }
 
-/// The cell memstat shows for `column` of `e` in its human default, specified here.
-fn cell(column: Column, e: &ProcStats, mem_total_kb: u64) -> String {
-    match column {
-        Column::Pid => e.pid.to_string(),
-        Column::Comm => e.comm(),
-        Column::Reserved => human_kib(e.reserved_kb),
-        Column::Committed => human_kib(e.committed_kb),
-        Column::Percent => format!(
-            "{}.{:02}",
-            e.committed_pct_x100 / 100,
-            e.committed_pct_x100 % 100
-        ),
-        // ps's %MEM: RSS per mille of MemTotal, rounded down, at most 99.9.
-        Column::Mem => {
-            let per_mille = (e.committed_kb * 1000 / mem_total_kb).min(999);
-            format!("{}.{}", per_mille / 10, per_mille % 10)
-        }
-        Column::Oom => e.oom_score.to_string(),
-        Column::OomAdj => e.oom_score_adj.to_string(),
-        Column::Tamalloc => human_kib(e.tamalloc_kb),
-        Column::Zeroed => e.lazy_zeroed_pages.to_string(),
-    }
-}
-
 /// `sleep` processes for `-C`, killed on drop.
 struct Sleepers(Vec<std::process::Child>);
 
@@ -275,58 +250,51 @@ fn pids_named(comm: &str) -> Result<BTreeSet<i32>, NotPassed> {
         .collect())
 }
 
-/// The first column of each line, as pids.
-fn pid_column(text: &str) -> BTreeSet<i32> {
-    text.lines()
-        .filter_map(|l| l.split_whitespace().next()?.parse().ok())
-        .collect()
+/// `memstat -o pid --no-headers` of the processes `pids`: a line each, by pid (memstat's default
+/// order).
+fn pid_lines(pids: &BTreeSet<i32>) -> String {
+    let list: Vec<ProcStats> = pids
+        .iter()
+        .map(|&pid| ProcStats {
+            pid,
+            ..Default::default()
+        })
+        .collect();
+    let o = Options {
+        headers: false,
+        ..Options::default_with(0)
+    };
+    printed(table(&list, &columns(&["pid"]), &o))
 }
 
 fn memstat_chooses_columns_units_and_processes() -> TestResult {
     // init holds still: each reading is exact.
     let init = mem_stats_process(1).map_err(fail)?;
     let total = mem_total_kb()?;
+    let human = Options::default_with(total);
     // -o: one column at a time, its header and its cell; then several, in the order asked.
-    for column in Column::ALL {
-        let text = memstat_ok(&["-p", "1", "-o", column.name()])?;
-        let lines: Vec<&str> = text.lines().map(str::trim).collect();
-        let want = cell(column, &init, total);
-        ensure_eq!(
-            lines,
-            [column.header(), want.as_str()],
-            "memstat -p 1 -o {}",
-            column.name()
-        );
+    for column in &COLUMNS {
+        let text = memstat_ok(&["-p", "1", "-o", column.name])?;
+        let want = printed(table(&[init], &[column], &human));
+        ensure_eq!(text, want, "memstat -p 1 -o {}", column.name);
     }
     let text = memstat_ok(&["-p", "1", "-o", "pid,%MEM,comm"])?;
-    let words: Vec<Vec<&str>> = text
-        .lines()
-        .map(|l| l.split_whitespace().collect())
-        .collect();
-    let mem = cell(Column::Mem, &init, total);
-    ensure_eq!(
-        words,
-        [vec!["PID", "%MEM", "COMM"], vec!["1", mem.as_str(), "init"]],
-        "memstat -p 1 -o pid,%MEM,comm"
-    );
+    let want = printed(table(&[init], &columns(&["pid", "mem", "comm"]), &human));
+    ensure_eq!(text, want, "memstat -p 1 -o pid,%MEM,comm");
     // Raw units, as free: whole numbers, rounded down.
-    let sizes = [init.reserved_kb, init.committed_kb, init.tamalloc_kb];
-    for (flags, per_kib) in [
+    let sizes = columns(&["reserved", "committed", "tamalloc"]);
+    for (flags, unit) in [
         (["-b", "--bytes"], Unit::Bytes),
         (["-k", "--kibi"], Unit::KiB),
         (["-m", "--mebi"], Unit::MiB),
         (["-g", "--gibi"], Unit::GiB),
     ] {
-        let want: Vec<String> = sizes
-            .iter()
-            .map(|&kb| match per_kib {
-                Unit::Bytes => kb * 1024,
-                Unit::KiB => kb,
-                Unit::MiB => kb / 1024,
-                _ => kb / (1024 * 1024),
-            })
-            .map(|n| n.to_string())
-            .collect();
+        let o = Options {
+            unit,
+            headers: false,
+            ..human
+        };
+        let want = printed(table(&[init], &sizes, &o));
         for flag in flags {
             let text = memstat_ok(&[
                 "-p",
@@ -336,8 +304,7 @@ fn memstat_chooses_columns_units_and_processes() -> TestResult {
                 "--no-headers",
                 flag,
             ])?;
-            let shown: Vec<&str> = text.split_whitespace().collect();
-            ensure_eq!(shown, want, "memstat -p 1 {flag}: sizes");
+            ensure_eq!(text, want, "memstat -p 1 {flag}: sizes");
         }
     }
     // --no-headers: the row alone.
@@ -378,8 +345,7 @@ fn memstat_chooses_columns_units_and_processes() -> TestResult {
     ] {
         let all = [args.clone(), vec!["-o", "pid", "--no-headers"]].concat();
         let text = memstat_ok(&all)?;
-        ensure_eq!(text.lines().count(), want.len(), "lines of memstat {all:?}");
-        ensure_eq!(pid_column(&text), want, "pids of memstat {all:?}");
+        ensure_eq!(text, pid_lines(&want), "memstat {all:?}");
     }
     let text = memstat_ok(&["-C", "init", "-o", "comm"])?;
     ensure_eq!(text, "COMM\ninit\n", "memstat -C init -o comm");
@@ -411,7 +377,7 @@ fn memstat_global_is_like_free() -> TestResult {
     ] {
         let lines = if headers { 2 } else { 1 };
         watch_equals(args, Shows::Table(lines), || {
-            Ok(table_rows(&render_global(&global()?, unit, headers)))
+            Ok(table_rows(&global_table(&global()?, unit, headers)))
         })?
         .stop()?;
     }

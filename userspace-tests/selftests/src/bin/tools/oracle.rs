@@ -1,11 +1,12 @@
-//! What memstat must show, specified here from the syscalls' structures: the order of each
-//! `--sort`, the JSON documents (field names written out, not taken from memstat's types), and
-//! rows of output keyed by pid.
+//! What memstat must show, specified here from the syscalls' records and memstat's documented
+//! format (its `--help` and memstat(1)), never rendered by memstat's own code: the cells, units
+//! and layout of the process table and of the `free`-like totals, the order of each `--sort`,
+//! the JSON documents (field names written out, not taken from memstat's types), and rows of
+//! output keyed by pid.
 
 use ktap::writer::{fail, NotPassed};
 use serde_json::{json, Value};
 use usac::{GlobalStats, ProcStats};
-use usac_tools::table::Table;
 
 /// One line of memstat's output: a table line, or a JSON value in canonical form (sorted keys);
 /// with the pid it is about, if any.
@@ -31,13 +32,258 @@ pub fn mem_total_kb() -> Result<u64, NotPassed> {
     usac::procfs::field_in(&text, "MemTotal").ok_or_else(|| fail("no MemTotal"))
 }
 
+/// How memstat shows sizes: human by default; `-b`, `-k`, `-m`, `-g` ask for one unit, in whole
+/// numbers rounded down, as free does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Human,
+    Bytes,
+    KiB,
+    MiB,
+    GiB,
+}
+
+impl Unit {
+    /// `kib` KiB in this unit.
+    pub fn size(self, kib: u64) -> String {
+        match self {
+            Unit::Human => human(kib),
+            Unit::Bytes => (kib * 1024).to_string(),
+            Unit::KiB => kib.to_string(),
+            Unit::MiB => (kib / 1024).to_string(),
+            Unit::GiB => (kib / (1024 * 1024)).to_string(),
+        }
+    }
+}
+
+/// A human size: whole KiB below 1 MiB (`512 KiB`), else the largest binary unit up to TiB that
+/// the size reaches, with three significant digits: two decimals below 10, one below 100, none
+/// above (`1.50 MiB`, `20.0 MiB`, `300 MiB`), rounded to the nearest (a tie to even, as `{:.N}`).
+fn human(kib: u64) -> String {
+    let Some((unit, per)) = [("TiB", 1u64 << 30), ("GiB", 1 << 20), ("MiB", 1 << 10)]
+        .into_iter()
+        .find(|&(_, per)| kib >= per)
+    else {
+        return format!("{kib} KiB");
+    };
+    let value = kib as f64 / per as f64;
+    let decimals = match value {
+        v if v < 10.0 => 2,
+        v if v < 100.0 => 1,
+        _ => 0,
+    };
+    format!("{value:.decimals$} {unit}")
+}
+
+/// What a table shows besides the records.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub unit: Unit,
+    /// Whether the header line is shown (not with `--no-headers`).
+    pub headers: bool,
+    /// MemTotal, which %MEM divides by.
+    pub mem_total_kb: u64,
+}
+
+impl Options {
+    /// memstat's defaults: human sizes, a header line.
+    pub fn default_with(mem_total_kb: u64) -> Self {
+        Options {
+            unit: Unit::Human,
+            headers: true,
+            mem_total_kb,
+        }
+    }
+}
+
+/// A column of memstat's process table.
+pub struct Column {
+    /// The name `-o` and `--sort` take.
+    pub name: &'static str,
+    pub header: &'static str,
+    /// The narrowest the column is drawn, so that a table of a few rows keeps one layout.
+    min_width: usize,
+    /// The cell of a process.
+    cell: fn(&ProcStats, &Options) -> String,
+}
+
+/// memstat's columns, in the default order, as `--help` ("Columns") and memstat(1) (OUTPUT) name
+/// them. The narrowest widths are memstat's layout, which neither documents.
+pub const COLUMNS: [Column; 10] = [
+    Column {
+        name: "pid",
+        header: "PID",
+        min_width: 7,
+        cell: |e, _| e.pid.to_string(),
+    },
+    Column {
+        name: "comm",
+        header: "COMM",
+        min_width: 16,
+        cell: |e, _| comm(e),
+    },
+    Column {
+        name: "reserved",
+        header: "RESERVED",
+        min_width: 10,
+        cell: |e, o| o.unit.size(e.reserved_kb),
+    },
+    Column {
+        name: "committed",
+        header: "COMMITTED",
+        min_width: 10,
+        cell: |e, o| o.unit.size(e.committed_kb),
+    },
+    Column {
+        name: "pct",
+        header: "%CMT",
+        min_width: 7,
+        cell: |e, _| percent_x100(e.committed_pct_x100),
+    },
+    Column {
+        name: "mem",
+        header: "%MEM",
+        min_width: 5,
+        cell: |e, o| percent_mem(e.committed_kb, o.mem_total_kb),
+    },
+    Column {
+        name: "oom",
+        header: "OOM",
+        min_width: 5,
+        cell: |e, _| e.oom_score.to_string(),
+    },
+    Column {
+        name: "oom_adj",
+        header: "OOM_ADJ",
+        min_width: 7,
+        cell: |e, _| e.oom_score_adj.to_string(),
+    },
+    Column {
+        name: "tamalloc",
+        header: "TAMALLOC",
+        min_width: 10,
+        cell: |e, o| o.unit.size(e.tamalloc_kb),
+    },
+    Column {
+        name: "zeroed",
+        header: "ZEROED",
+        min_width: 8,
+        cell: |e, _| e.lazy_zeroed_pages.to_string(),
+    },
+];
+
+/// The columns named, in that order.
+pub fn columns(names: &[&str]) -> Vec<&'static Column> {
+    names
+        .iter()
+        .map(|&n| {
+            COLUMNS
+                .iter()
+                .find(|c| c.name == n)
+                .unwrap_or_else(|| panic!("no column {n}"))
+        })
+        .collect()
+}
+
+/// The command name; a kernel thread's in brackets, as ps shows it.
+fn comm(e: &ProcStats) -> String {
+    if e.is_kthread() {
+        format!("[{}]", e.comm())
+    } else {
+        e.comm()
+    }
+}
+
+/// `committed_pct_x100` as a percentage with two decimals.
+fn percent_x100(pct_x100: u32) -> String {
+    format!("{}.{:02}", pct_x100 / 100, pct_x100 % 100)
+}
+
+/// ps's %MEM: RSS per mille of MemTotal, rounded down, at most 99.9, with one decimal.
+fn percent_mem(rss_kb: u64, mem_total_kb: u64) -> String {
+    let per_mille = (rss_kb * 1000 / mem_total_kb).min(999);
+    format!("{}.{}", per_mille / 10, per_mille % 10)
+}
+
+/// The process table of `list` in `columns`: the header line (unless `o.headers` is off), then
+/// a line per process. A column is as wide as its widest cell (in characters), header included,
+/// and at least its `min_width`.
+pub fn table(list: &[ProcStats], columns: &[&Column], o: &Options) -> String {
+    let header = o
+        .headers
+        .then(|| columns.iter().map(|c| c.header.to_string()).collect());
+    let rows = list
+        .iter()
+        .map(|e| columns.iter().map(|c| (c.cell)(e, o)).collect());
+    let lines: Vec<Vec<String>> = header.into_iter().chain(rows).collect();
+    let widest = |i: usize| lines.iter().map(|l| l[i].chars().count()).max();
+    let widths: Vec<usize> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| widest(i).unwrap_or(0).max(c.min_width))
+        .collect();
+    let text: Vec<String> = lines.iter().map(|l| line(l, columns, &widths)).collect();
+    text.join("\n")
+}
+
+/// A table line: each cell padded to its column's width, COMM left-aligned and the others
+/// right-aligned, one space apart, no space at the end.
+fn line(cells: &[String], columns: &[&Column], widths: &[usize]) -> String {
+    let padded: Vec<String> = cells
+        .iter()
+        .zip(columns)
+        .zip(widths)
+        .map(|((cell, c), &w)| match c.name {
+            "comm" => format!("{cell:<w$}"),
+            _ => format!("{cell:>w$}"),
+        })
+        .collect();
+    padded.join(" ").trim_end().to_string()
+}
+
+/// What memstat prints for a refresh of `text`: the text and a newline, nothing when it is
+/// empty.
+pub fn printed(text: String) -> String {
+    if text.is_empty() {
+        text
+    } else {
+        text + "\n"
+    }
+}
+
 /// What memstat's default table shows for `list`.
 pub fn table_of(list: &[ProcStats]) -> Result<Vec<Row>, NotPassed> {
-    let table = Table {
-        mem_total_kb: mem_total_kb()?,
-        ..Table::default()
-    };
-    Ok(table_rows(&table.render(list)))
+    let all: Vec<&Column> = COLUMNS.iter().collect();
+    let o = Options::default_with(mem_total_kb()?);
+    Ok(table_rows(&table(list, &all, &o)))
+}
+
+/// `memstat --global`, laid out like free: the header line (unless `headers` is off), then the
+/// numbers under it: MemTotal and the three sizes in `unit`, the zero-filled pages, the
+/// processes counted.
+pub fn global_table(g: &GlobalStats, unit: Unit, headers: bool) -> String {
+    let [ram, reserved, committed, tamalloc] =
+        [g.totalram_kb, g.reserved_kb, g.committed_kb, g.tamalloc_kb].map(|kb| unit.size(kb));
+    let (zeroed, processes) = (g.lazy_zeroed_pages.to_string(), g.nr_processes.to_string());
+    let numbers = free_line([&ram, &reserved, &committed, &tamalloc, &zeroed, &processes]);
+    if !headers {
+        return numbers;
+    }
+    let names = free_line([
+        "ram",
+        "reserved",
+        "committed",
+        "tamalloc",
+        "zeroed",
+        "processes",
+    ]);
+    format!("{names}\n{numbers}")
+}
+
+/// A line of `--global`: right-aligned in columns of 12 (10 for processes), one space apart.
+fn free_line(cells: [&str; 6]) -> String {
+    let [ram, reserved, committed, tamalloc, zeroed, processes] = cells;
+    format!("{ram:>12} {reserved:>12} {committed:>12} {tamalloc:>12} {zeroed:>12} {processes:>10}")
 }
 
 /// A JSON document of memstat as rows: the processes of a listing, or a global document whole.
@@ -185,6 +431,118 @@ mod tests {
         e
     }
 
+    /// init, a kernel thread whose bracketed name is wider than COMM, and a process whose
+    /// ZEROED is wider than its column.
+    fn three() -> [ProcStats; 3] {
+        let init = ProcStats {
+            committed_kb: 1024,
+            committed_pct_x100: 5000,
+            ..entry(1, "init", 2048)
+        };
+        let kthread = ProcStats {
+            flags: usac::sys::ZAMORA_PROC_KTHREAD,
+            ..entry(2, "kworker/u4:0-ev", 0)
+        };
+        let demo = ProcStats {
+            committed_kb: 1152,
+            committed_pct_x100: 8880,
+            oom_score: 667,
+            oom_score_adj: -1000,
+            tamalloc_kb: 256 << 10,
+            lazy_zeroed_pages: 123_456_789,
+            ..entry(4242, "tamalloc-demo", (20 << 20) + (512 << 10))
+        };
+        [init, kthread, demo]
+    }
+
+    /// `three()`'s table with MemTotal 4 MiB, written out line by line.
+    const THREE: &str = r"
+    PID COMM                RESERVED  COMMITTED    %CMT  %MEM   OOM OOM_ADJ   TAMALLOC    ZEROED
+      1 init                2.00 MiB   1.00 MiB   50.00  25.0     0       0      0 KiB         0
+      2 [kworker/u4:0-ev]      0 KiB      0 KiB    0.00   0.0     0       0      0 KiB         0
+   4242 tamalloc-demo       20.5 GiB   1.12 MiB   88.80  28.1   667   -1000    256 MiB 123456789";
+
+    #[test]
+    fn default_table_written_out() {
+        let all: Vec<&Column> = COLUMNS.iter().collect();
+        let text = table(&three(), &all, &Options::default_with(4096));
+        assert_eq!(Some(text.as_str()), THREE.strip_prefix('\n'));
+    }
+
+    #[test]
+    fn chosen_columns_raw_units_no_headers() {
+        let sh = ProcStats {
+            committed_kb: 1536,
+            ..entry(7, "sh", 0)
+        };
+        let o = Options {
+            unit: Unit::KiB,
+            headers: false,
+            mem_total_kb: 0,
+        };
+        let text = table(&[sh], &columns(&["committed", "pid"]), &o);
+        assert_eq!(text, "      1536       7");
+        let o = Options {
+            unit: Unit::MiB,
+            headers: true,
+            ..o
+        };
+        let text = table(&[sh], &columns(&["committed", "pid"]), &o);
+        assert_eq!(text, " COMMITTED     PID\n         1       7");
+        // A left-aligned last column leaves no trailing spaces.
+        let text = table(&[sh], &columns(&["comm"]), &o);
+        assert_eq!(
+            (text.as_str(), printed(String::new())),
+            ("COMM\nsh", String::new())
+        );
+    }
+
+    #[test]
+    fn sizes_and_percents() {
+        for (kib, want) in [
+            (0, "0 KiB"),
+            (1023, "1023 KiB"),
+            (1024, "1.00 MiB"),
+            (1152, "1.12 MiB"),
+            (1664, "1.62 MiB"),
+            (10 << 10, "10.0 MiB"),
+            (300 << 10, "300 MiB"),
+            (3 << 20, "3.00 GiB"),
+            (5 << 30, "5.00 TiB"),
+            (2048 << 30, "2048 TiB"),
+        ] {
+            assert_eq!(Unit::Human.size(kib), want, "{kib} KiB");
+        }
+        let kib = (3 << 20) + 1535;
+        let raw = [Unit::Bytes, Unit::KiB, Unit::MiB, Unit::GiB].map(|u| u.size(kib));
+        assert_eq!(raw, ["3222797312", "3147263", "3073", "3"]);
+        assert_eq!(percent_mem(1999, 20000), "9.9");
+        assert_eq!(percent_mem(5, 5), "99.9");
+        assert_eq!(percent_mem(1, 2 << 20), "0.0");
+        assert_eq!(percent_x100(5), "0.05");
+    }
+
+    #[test]
+    fn global_like_free_written_out() {
+        let g = GlobalStats {
+            totalram_kb: 2 << 20,
+            reserved_kb: (1 << 20) + 512,
+            committed_kb: 1536,
+            lazy_zeroed_pages: 42,
+            nr_processes: 9,
+            ..Default::default()
+        };
+        let want = r"
+         ram     reserved    committed     tamalloc       zeroed  processes
+    2.00 GiB     1.00 GiB     1.50 MiB        0 KiB           42          9";
+        let text = global_table(&g, Unit::Human, true);
+        assert_eq!(Some(text.as_str()), want.strip_prefix('\n'));
+        assert_eq!(
+            global_table(&g, Unit::MiB, false),
+            "        2048         1024            1            0           42          9"
+        );
+    }
+
     #[test]
     fn sort_orders() {
         let list = [entry(3, "b", 5), entry(1, "c", 5), entry(2, "a", 9)];
@@ -211,7 +569,9 @@ mod tests {
 
     #[test]
     fn table_rows_have_pids() {
-        let rows = table_rows(&Table::default().render(&[entry(1, "init", 1024)]));
-        assert_eq!((rows[0].pid, rows[1].pid), (None, Some(1)));
+        let all: Vec<&Column> = COLUMNS.iter().collect();
+        let rows = table_rows(&table(&three(), &all, &Options::default_with(4096)));
+        let pids: Vec<_> = rows.iter().map(|r| r.pid).collect();
+        assert_eq!(pids, [None, Some(1), Some(2), Some(4242)]);
     }
 }
