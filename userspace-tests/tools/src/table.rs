@@ -257,8 +257,9 @@ impl Table {
             .iter()
             .enumerate()
             .map(|(i, c)| {
+                // In characters, as `format!` pads: a command name need not be ASCII.
                 rows.iter()
-                    .map(|r| r[i].len())
+                    .map(|r| r[i].chars().count())
                     .fold(c.min_width(), usize::max)
             })
             .collect();
@@ -357,6 +358,29 @@ mod tests {
         assert_eq!(by("-comm"), [1, 3, 2]);
         assert_eq!(by("-pid"), [3, 2, 1]);
         assert_eq!(by("pid"), [1, 2, 3]);
+    }
+
+    #[test]
+    fn a_column_is_as_wide_as_its_widest_cell_in_characters() {
+        // A kernel thread whose 15-byte name is 8 characters: "[" name "]" is 17 bytes but 10
+        // characters, so COMM keeps its usual 16 (a width in bytes would make it 17).
+        let mut k = entry(2, "\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}a", 0, 0);
+        k.flags = usac::sys::ZAMORA_PROC_KTHREAD;
+        let table = Table {
+            columns: vec![Column::Comm, Column::Pid],
+            ..Table::default()
+        }
+        .render(&[k]);
+        let lines: Vec<_> = table.lines().collect();
+        assert_eq!(lines[0], format!("{:<16} {:>7}", "COMM", "PID"), "{table}");
+        assert_eq!(
+            lines[1],
+            format!(
+                "{:<16} {:>7}",
+                "[\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}a]", 2
+            ),
+            "{table}"
+        );
     }
 
     #[test]
