@@ -57,7 +57,7 @@ check: setup
 man:
 	@$(S)/man.sh
 
-## make patches    the whole patch set as a git format-patch series in $(BUILD_DIR)/patches
+## make patches    the whole patch set, shared files included, as git format-patch mails in $(BUILD_DIR)/patches-$$LINUX
 patches:
 	@$(S)/make-patches.sh
 

@@ -11,13 +11,16 @@ mkdir -p "$OBJ"
 stamp=$OBJ/.usac-config-stamp
 new_config=0
 [ -f "$OBJ/.config" ] && [ -f "$stamp" ] || new_config=1
-for f in $FRAGMENTS; do [ "$(repo_file "kernel/configs/$f")" -nt "$stamp" ] && new_config=1; done
+# The fragments are in the patched tree: shared ones from the repository, per-kernel ones from the
+# series.
+CONFIGS=$(kernel_src)/kernel/configs
+for f in $FRAGMENTS; do [ "$CONFIGS/$f" -nt "$stamp" ] && new_config=1; done
 if [ $new_config = 1 ]; then
 	info "configuring Linux $(kernel_version) ($PROFILE): tinyconfig + $FRAGMENTS"
 	kmake -s tinyconfig $FRAGMENTS >/dev/null
 	# Every option the fragments set (a later fragment overriding an earlier one) must have
 	# survived olddefconfig: a missing dependency silently drops an option.
-	for f in $FRAGMENTS; do cat "$(repo_file "kernel/configs/$f")"; done |
+	for f in $FRAGMENTS; do cat "$CONFIGS/$f"; done |
 		sed -nE 's/^(CONFIG_[A-Z0-9_]+)=(.*)$/\1 =\2/p; s/^# (CONFIG_[A-Z0-9_]+) is not set$/\1 n/p' |
 		awk '{want[$1] = $2} END {for (k in want) print k, want[k]}' |
 		while read -r sym val; do
@@ -43,6 +46,6 @@ if ! kmake bzImage >"$LOG" 2>&1; then
 	die "kernel build failed (full log: $LOG)"
 fi
 # Warnings in our own files are shown (and fail `make check`); upstream's are in the log.
-grep -E -A6 '(kernel/usac|mm/tamalloc|rust/kernel/(mm|pid_namespace|usac|sync/rcu|bindings_layout)|rust/helpers/(mm|rcu|pid_namespace)).*warning:|^warning:.*' "$LOG" |
-	grep -E -B1 -A6 'kernel/usac|mm/tamalloc|rust/kernel/(mm|pid_namespace|usac|bindings_layout)|rust/helpers' | head -60 || true
+grep -E -A6 '(kernel/usac|mm/tamalloc|rust/kernel/(mm|pid_namespace|task/|usac|sync/rcu|bindings_layout)|rust/helpers/(mm|rcu|pid_namespace)).*warning:|^warning:.*' "$LOG" |
+	grep -E -B1 -A6 'kernel/usac|mm/tamalloc|rust/kernel/(mm|pid_namespace|task/|usac|bindings_layout)|rust/helpers' | head -60 || true
 info "kernel ready in $(($(date +%s) - start)) s: $OBJ/arch/x86/boot/bzImage"

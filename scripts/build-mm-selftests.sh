@@ -9,7 +9,7 @@ TESTS=(cow madv_populate map_fixed_noreplace map_populate mdwe_test mkdirty mloc
 SRC=$(kernel_src)
 OUT=$BUILD_DIR/mm-selftests-$LINUX
 mkdir -p "$OUT/bin" "$OUT/gen"
-make -s -C "$SRC" O="$(PROFILE=default kernel_obj)" LLVM=-19 headers_install INSTALL_HDR_PATH="$OUT/usr" >/dev/null
+make -s -C "$SRC" O="$(PROFILE=default kernel_obj)" LLVM=-"$LLVM_VERSION" headers_install INSTALL_HDR_PATH="$OUT/usr" >/dev/null
 # cow.c includes the config header that the selftests' Makefile generates; there is no liburing.
 echo "/* no liburing */" >"$OUT/gen/local_config.h"
 cd "$SRC/tools/testing/selftests/mm"

@@ -9,8 +9,8 @@ fail=0
 step() { info "check: $*"; }
 
 step "rustfmt (kernel style from the tree's .rustfmt.toml)"
-# One file at a time, through stdin: a module's children may live in another directory (overlay/).
-for f in $(cd "$REPO" && find kernel rust overlay -name '*.rs' 2>/dev/null | sort); do
+# One file at a time, through stdin: a module's parent may be upstream's (task.rs, mm.rs).
+for f in $(cd "$REPO" && find kernel rust -name '*.rs' | sort); do
 	rustfmt --edition 2021 --config-path "$SRC/.rustfmt.toml" <"$REPO/$f" | diff -u --label "$f" --label "$f (rustfmt)" "$REPO/$f" - ||
 		fail=1
 done
@@ -46,6 +46,9 @@ step "cargo clippy (userspace)"
 step "manual pages: mandoc -T lint and groff -ww, and their EXAMPLES programs compile"
 "$REPO/scripts/man.sh" --check || fail=1
 
+step "the patches are what git writes: patches/$LINUX round-trips through scripts/series.sh"
+"$REPO/scripts/series.sh" check || fail=1
+
 step "checkpatch.pl --strict on the patch series"
 "$REPO/scripts/make-patches.sh" >/dev/null
 # FILE_PATH_CHANGES asks each patch that adds files to touch MAINTAINERS; the series has one
@@ -58,9 +61,7 @@ step "bad variable values are rejected before anything runs"
 step "Ctrl-C and SIGTERM stop a VM run (make run with a long command)"
 "$REPO/scripts/test-interrupt.sh" || fail=1
 
-if [ "$LINUX" = 6.12 ]; then
-	step "every mutant (mutants/) still applies to the tree"
-	"$REPO/scripts/mutants.sh" --check || fail=1
-fi
+step "every mutant (mutants/ and mutants/$LINUX/) still applies to the tree"
+"$REPO/scripts/mutants.sh" --check || fail=1
 
 [ $fail = 0 ] && info "check: all clean" || die "check found problems (above)"

@@ -7,6 +7,6 @@ echo "kernel:      LINUX=$LINUX: Linux $(kernel_version 2>/dev/null || echo '(no
 echo "objects:     $(kernel_obj) (PROFILE=$PROFILE: $(profile_fragments))"
 echo "rustc:       $(ver $KRUSTC --version) (kernel), $(ver rustc --version) (userspace)"
 echo "bindgen:     $(ver $BINDGEN --version)"
-echo "clang:       $(ver clang-19 --version)"
+echo "clang:       $(ver clang-"$LLVM_VERSION" --version)"
 echo "qemu:        $(ver qemu-system-x86_64 --version)"
 echo "accel:       ${ACCEL:-tcg}"

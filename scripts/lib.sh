@@ -9,9 +9,15 @@ bad_var() {
 	printf "usac: error: %s='%s': %s\n" "$1" "${!1}" "$2" >&2
 	exit 2
 }
-export LINUX=${LINUX:-6.12}
-case $LINUX in 6.12 | 7.3) ;; *) bad_var LINUX "6.12 (Debian's LTS kernel, the default) or 7.3" ;; esac
-case ${PROFILE:-default} in default | debug | nousac | clippy) ;; *) bad_var PROFILE "one of default, debug, nousac" ;; esac
+# The kernels and the build profiles: one table each (scripts/kernels.tsv, scripts/profiles.tsv).
+# `table_field TABLE KEY COLUMN` prints a row's field; `table_keys TABLE` the first column.
+table_keys() { awk -F'\t' '!/^#/ && NF {print $1}' "$REPO/scripts/$1"; }
+table_field() { awk -F'\t' -v k="$2" -v c="$3" '!/^#/ && $1 == k {print $c}' "$REPO/scripts/$1"; }
+export LINUX=${LINUX:-$(table_keys kernels.tsv | head -1)}
+[ -n "$(table_field kernels.tsv "$LINUX" 1)" ] || bad_var LINUX "one of: $(table_keys kernels.tsv | paste -sd' ')"
+# `clippy` is check.sh's scratch object directory, not a profile of its own.
+[ "${PROFILE:-}" = clippy ] || [ -n "$(table_field profiles.tsv "${PROFILE:-default}" 1)" ] ||
+	bad_var PROFILE "one of: $(table_keys profiles.tsv | paste -sd' ')"
 case ${ACCEL:-tcg} in tcg | kvm) ;; *) bad_var ACCEL "tcg or kvm" ;; esac
 [[ ${JOBS:-1} =~ ^[1-9][0-9]*$ ]] || bad_var JOBS "a whole number of parallel build jobs, 1 or more"
 [[ ${TIMEOUT:-1} =~ ^[1-9][0-9]*$ ]] || bad_var TIMEOUT "a whole number of seconds, 1 or more"
@@ -26,8 +32,12 @@ for f in ${EXTRA:-}; do [ -f "$f" ] || bad_var EXTRA "host files to copy into th
 BUILD_DIR=${BUILD_DIR:-$REPO/build}
 mkdir -p "$BUILD_DIR" 2>/dev/null && [ -w "$BUILD_DIR" ] || bad_var BUILD_DIR "a directory that can be created and written"
 BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
-PROFILE=${PROFILE:-default}
+PROFILE=${PROFILE:-$(table_keys profiles.tsv | head -1)}
 JOBS=${JOBS:-$(($(nproc) + 1))}
+
+# Tool versions (scripts/toolchain.tsv).
+LLVM_VERSION=$(table_field toolchain.tsv llvm 2)
+BINDGEN_VERSION=$(table_field toolchain.tsv bindgen 2)
 
 # The kernel's Rust must come from Debian's rustc-web (it ships rust-src); rustup's is first on PATH.
 KRUSTC=/usr/bin/rustc
@@ -55,30 +65,21 @@ kernel_src() {
 # a scratch copy, where scripts/mutants.sh builds its broken kernels).
 kernel_obj() { echo "${USAC_KOBJ:-$BUILD_DIR/kbuild-$LINUX-$PROFILE}"; }
 
-# What the patch set keeps per kernel: its series (patches/$LINUX/) and the new files only that
-# kernel gets (overlay/$LINUX/, at kernel-tree paths). Everything else is shared by both kernels.
+# What the patch set keeps per kernel: its series of commits (patches/$LINUX/, see
+# patch-series.sh). The new files both kernels share are in the repository root, at their
+# kernel-tree paths.
 PATCHES=$REPO/patches/$LINUX
-OVERLAY=$REPO/overlay/$LINUX
-# The repository file that provides kernel-tree path $1 for this kernel.
-repo_file() { if [ -e "$OVERLAY/$1" ]; then echo "$OVERLAY/$1"; else echo "$REPO/$1"; fi; }
 
 kmake() {
-	make -C "$(kernel_src)" O="$(kernel_obj)" LLVM=-19 \
+	make -C "$(kernel_src)" O="$(kernel_obj)" LLVM=-"$LLVM_VERSION" \
 		RUSTC="$KRUSTC" RUSTDOC="$KRUSTDOC" HOSTRUSTC="$KRUSTC" \
 		BINDGEN="$BINDGEN" CLIPPY_DRIVER="$KCLIPPY" -j"$JOBS" "$@"
 }
 
 kernel_version() { make -s -C "$(kernel_src)" kernelversion 2>/dev/null; }
 
-# Config fragments (kernel/configs/) merged onto tinyconfig for each build profile.
-profile_fragments() {
-	case "$PROFILE" in
-	default) echo usac_mem.config usac_mem_sysctl.config ;;
-	nousac) echo usac_mem.config usac_mem_sysctl.config usac_mem_off.config ;;
-	debug) echo usac_mem.config usac_mem_sysctl.config usac_mem_debug.config ;;
-	*) die "unknown PROFILE '$PROFILE'" ;;
-	esac
-}
+# Config fragments (kernel/configs/) merged onto tinyconfig for $PROFILE.
+profile_fragments() { table_field profiles.tsv "$PROFILE" 2 | tr ',' ' '; }
 
 # The C programs of the EXAMPLES sections of man/man2/*.2, extracted (scripts/man-example.pl) and
 # built static into directory $1, one binary per page (zamora_tamalloc, ...), with every warning an

@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
-# `make mutants`: proves that the suite can fail. Each mutants/NN-name.patch is one plausible bug;
-# it is applied to the prepared kernel tree, built incrementally in a scratch copy of its profile's
-# object directory, and the profile's whole suite (`make test`'s VM run and console check) must
-# FAIL on it. The tree is restored byte for byte, mtimes included, right after each build (and on
-# any exit), so the normal builds stay incremental. First, the unmutated kernel of every profile
-# and boot-parameter set the mutants use must pass: a control that fails would make kills mean
-# nothing. Prints the table mutant -> tests that killed it; any survivor fails the run.
+# `make mutants`: proves that the suite can fail. Each mutant is one plausible bug, written once:
+# mutants/NN-name.patch against the files both kernels share, mutants/$LINUX/NN-name.patch against
+# a hook of that kernel's series (the same bug in each kernel's code). It is applied to the
+# prepared kernel tree, built incrementally in a scratch copy of its profile's object directory,
+# and the profile's whole suite (`make test`'s VM run and console check) must FAIL on it. The tree
+# is restored byte for byte, mtimes included, right after each build (and on any exit), so the
+# normal builds stay incremental. First, the unmutated kernel of every profile and boot-parameter
+# set the mutants use must pass: a control that fails would make kills mean nothing. Prints the
+# table mutant -> tests that killed it; any survivor fails the run.
 #
 #   MUTANTS='03 07'   run only these (number prefixes)
 #   scripts/mutants.sh --check   only check that every mutant still applies to the tree
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-# The mutants are diffs against the prepared 6.12 tree (the shared files and 6.12's overlay).
-[ "$LINUX" = 6.12 ] || die "the mutants are written against Linux 6.12 (LINUX=6.12)"
 SRC=$(kernel_src)
 DIR=$REPO/mutants
 CHECK=$REPO/userspace-tests/target/x86_64-unknown-linux-gnu/release/usac-console-check
@@ -21,13 +21,17 @@ field() { sed -n "s/^$1: //p" "$2" | head -1; }
 files_of() { sed -n 's|^+++ b/||p' "$1"; }
 
 selected=()
-for m in "$DIR"/*.patch; do
+for m in $(for f in "$DIR"/*.patch "$DIR/$LINUX"/*.patch; do echo "$(basename "$f") $f"; done | sort | cut -d' ' -f2); do
 	n=$(basename "$m")
 	if [ -n "${MUTANTS:-}" ] && ! grep -qw "${n%%-*}" <<<"$MUTANTS"; then continue; fi
 	case $(field Profile "$m") in default | debug) ;; *) die "$n: Profile must be default or debug" ;; esac
 	selected+=("$m")
 done
 [ ${#selected[@]} -gt 0 ] || die "no mutant matches MUTANTS='${MUTANTS:-}'"
+# Every kernel has every mutant: a hook mutant exists for each kernel or for none.
+for v in "$DIR"/*/; do
+	for f in "$v"*.patch; do [ -f "$DIR/$LINUX/$(basename "$f")" ] || die "mutants/$LINUX lacks $(basename "$f")"; done
+done
 
 "$REPO/scripts/prepare-tree.sh"
 for m in "${selected[@]}"; do
@@ -75,12 +79,12 @@ done
 # Controls: every (profile, boot parameters) pair the mutants use passes unmutated.
 for pk in $(for m in "${selected[@]}"; do echo "$(field Profile "$m")/$(field Kparams "$m")"; done | sort -u); do
 	p=${pk%%/*} k=${pk#*/}
-	log=mutant-control-$p${k:+-${k//[^a-z0-9_]/_}}
+	log=mutant-control-$LINUX-$p${k:+-${k//[^a-z0-9_]/_}}
 	info "control: unmutated $p kernel${k:+ with $k}"
 	run_suite "$p" "$k" "$log" || { cat "$BUILD_DIR/logs/$log.check"; die "the unmutated $p kernel fails its suite"; }
 done
 
-TABLE=$BUILD_DIR/logs/mutants.md
+TABLE=$BUILD_DIR/logs/mutants-$LINUX.md
 {
 	echo "| mutant | profile | killed by | s |"
 	echo "|---|---|---|---|"
@@ -90,7 +94,7 @@ for m in "${selected[@]}"; do
 	name=$(basename "$m" .patch) p=$(field Profile "$m") k=$(field Kparams "$m")
 	start=$(date +%s)
 	info "mutant $name: $(field Mutant "$m")"
-	export USAC_KOBJ=$BUILD_DIR/kbuild-mutant-$p
+	export USAC_KOBJ=$BUILD_DIR/kbuild-mutant-$LINUX-$p
 	# A fresh copy of the profile's objects for each mutant: none inherits another's objects.
 	rm -rf "$USAC_KOBJ" && cp -a "$BUILD_DIR/kbuild-$LINUX-$p" "$USAC_KOBJ"
 	for f in $(files_of "$m"); do
@@ -103,12 +107,12 @@ for m in "${selected[@]}"; do
 		die "mutant $name does not build (log: $BUILD_DIR/logs/kbuild-$name.log)"
 	fi
 	restore
-	if run_suite "$p" "$k" "mutant-$name"; then
+	if run_suite "$p" "$k" "mutant-$LINUX-$name"; then
 		killers="**SURVIVED**"
 		survivors=$((survivors + 1))
 	else
 		# The failed tests and what else went wrong (a splat, a hang), not the runner's exit status.
-		killers=$(grep -v '^PROBLEM: the command in the VM exited' "$BUILD_DIR/logs/mutant-$name.check" |
+		killers=$(grep -v '^PROBLEM: the command in the VM exited' "$BUILD_DIR/logs/mutant-$LINUX-$name.check" |
 			sed -nE 's/^FAILED: (.*)/\1/p; s/^PROBLEM: (kernel splat \([^)]*\)).*/\1/p; s/^PROBLEM: (.{0,60}).*/\1/p' |
 			sort -u | paste -sd';' - | sed 's/;/; /g')
 	fi

@@ -1,34 +1,34 @@
 #!/usr/bin/env bash
 # Read patches/$LINUX/series, the ordered list of commits that make up the usac patch set for one
-# kernel.
-#   patch NAME.patch [PATH...]  edits to upstream files (a `git format-patch` mail, message
-#                               included), plus the new files of the same commit, if any
-#   new NAME.msg PATH...        new files only, committed with the message in patches/messages/NAME.msg
-# PATHs are files or directories at their kernel-tree paths; each file comes from overlay/$LINUX/
-# when that has it, else from the repository root (a directory gathers both).
+# kernel. Each line is
+#   patch NAME.patch [PATH...]
+# NAME.patch (a `git format-patch` mail, written by `scripts/series.sh export`) holds the commit's
+# edits to upstream files and the files only this kernel gets (backports); the PATHs are the new
+# files of the same commit that both kernels share: files or directories at their kernel-tree
+# paths in the repository root, where they are edited.
 # Usage: patch-series.sh patches|new-files|commits
-#   new-files prints "kernel-tree-path repository-file" per file.
+#   patches    the patch file names, in order
+#   new-files  every shared new file, one per line
+#   commits    "NAME PATHS..." per commit, directories expanded to their files
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$REPO"
 
 expand() {
 	for p in "$@"; do
-		if [ -d "$p" ] || [ -d "$OVERLAY/$p" ]; then
-			{ find "$p" -type f 2>/dev/null; (cd "$OVERLAY" 2>/dev/null && find "$p" -type f 2>/dev/null) || true; } | sort -u
-		else
-			echo "$p"
-		fi
+		[ -e "$p" ] || die "$PATCHES/series names '$p', which is not in the repository"
+		if [ -d "$p" ]; then find "$p" -type f | sort; else echo "$p"; fi
 	done
 }
 
 [ -f "$PATCHES/series" ] || die "no patch series for Linux $LINUX ($PATCHES/series)"
 grep -vE '^\s*(#|$)' "$PATCHES/series" | while read -r kind name paths; do
-	case "$1:$kind" in
-	patches:patch) echo "$name" ;;
-	new-files:*) for f in $(expand $paths); do echo "$f $(repo_file "$f")"; done ;;
-	commits:*) echo "$kind $name $(expand $paths | tr '\n' ' ')" ;;
-	patches:new) ;;
-	*) die "$PATCHES/series: unknown entry '$kind'" ;;
+	[ "$kind" = patch ] || die "$PATCHES/series: unknown entry '$kind'"
+	[ -f "$PATCHES/$name" ] || die "$PATCHES/series names '$name', which is not there"
+	case "$1" in
+	patches) echo "$name" ;;
+	new-files) expand $paths ;;
+	commits) echo "$name $(expand $paths | tr '\n' ' ')" ;;
+	*) die "usage: patch-series.sh patches|new-files|commits" ;;
 	esac
 done

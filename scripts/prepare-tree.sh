@@ -2,20 +2,22 @@
 # Bring the kernel tree to "pristine $LINUX + the usac patch set", touching only files whose content
 # changes, so Kbuild rebuilds only what we changed. Running it twice is a no-op.
 #
-#  1. new files: every file the series names is copied to its kernel-tree path (from overlay/$LINUX/
-#     or the repository root, see patch-series.sh);
-#  2. edits to upstream files: patches/$LINUX/series is applied, in order, to pristine copies of the
-#     files it touches (saved once under $BUILD_DIR/pristine-$LINUX), and each result replaces the
-#     tree's file only if it differs.
+#  1. shared new files: every file the series names is copied from the repository root to its
+#     kernel-tree path (see patch-series.sh);
+#  2. patches/$LINUX/series is applied, in order, to pristine copies of the files it touches (saved
+#     once under $BUILD_DIR/pristine-$LINUX; a file a patch creates has none), and each result
+#     replaces the tree's file only if it differs.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 SRC=$(kernel_src)
 if [ -z "${KERNEL_SRC:-}" ] && [ ! -f "$SRC/Makefile" ]; then
-	case $LINUX in
-	6.12) tarball=/usr/src/linux-source-6.12.tar.xz ;; # the linux-source-6.12 package
-	*) tarball=$("$REPO/scripts/fetch-linux-source.sh" "$LINUX") ;;
-	esac
+	package=$(table_field kernels.tsv "$LINUX" 2) apt=$(table_field kernels.tsv "$LINUX" 3)
+	if [ "$apt" = machine ]; then
+		tarball=/usr/src/$package.tar.xz # installed by make setup
+	else
+		tarball=$("$REPO/scripts/fetch-linux-source.sh" "$LINUX" "$apt")
+	fi
 	info "extracting $tarball"
 	mkdir -p "$BUILD_DIR/src"
 	tar -C "$BUILD_DIR/src" -xf "$tarball"
@@ -34,10 +36,7 @@ sync_file() {
 #    has are removed (the manifest remembers what we installed).
 MANIFEST=$BUILD_DIR/installed-files-$LINUX
 NEW_FILES=$("$REPO/scripts/patch-series.sh" new-files)
-while read -r f from; do
-	sync_file "$from" "$SRC/$f"
-done <<<"$NEW_FILES"
-NEW_FILES=$(cut -d' ' -f1 <<<"$NEW_FILES")
+for f in $NEW_FILES; do sync_file "$REPO/$f" "$SRC/$f"; done
 if [ -f "$MANIFEST" ]; then
 	for f in $(comm -23 <(sort "$MANIFEST") <(echo "$NEW_FILES" | sort)); do
 		rm -f "$SRC/$f" && info "removed ${f}"
@@ -45,19 +44,26 @@ if [ -f "$MANIFEST" ]; then
 fi
 echo "$NEW_FILES" >"$MANIFEST"
 
-# 2. Patches, applied to pristine copies in a scratch tree.
+# 2. Patches, applied to pristine copies in a scratch tree. A file that a patch creates (`--- /dev/null`)
+#    has no pristine copy; the files the series created are listed in CREATED.
 PRISTINE=$BUILD_DIR/pristine-$LINUX
+CREATED=$BUILD_DIR/created-files-$LINUX
 STAGE=$(mktemp -d)
 REJ=$(mktemp)
 trap 'rm -rf "$STAGE" "$REJ"' EXIT
 for p in $("$REPO/scripts/patch-series.sh" patches); do
+	creates=$(awk '/^--- \/dev\/null/ {getline; sub(/^\+\+\+ b\//, ""); print}' "$PATCHES/$p")
 	for f in $(sed -n 's|^+++ b/||p' "$PATCHES/$p"); do
+		[ -f "$STAGE/$f" ] && continue
+		grep -qxF "$f" <<<"$creates" && continue
 		if [ ! -f "$PRISTINE/$f" ]; then
 			# The first time we see a file it has never been patched by us: that is its pristine content.
+			[ -f "$SRC/$f" ] || die "patches/$LINUX/$p edits $f, which Linux $(kernel_version) does not have"
 			mkdir -p "$(dirname "$PRISTINE/$f")"
 			cp -p "$SRC/$f" "$PRISTINE/$f"
 		fi
-		[ -f "$STAGE/$f" ] || { mkdir -p "$(dirname "$STAGE/$f")"; cp "$PRISTINE/$f" "$STAGE/$f"; }
+		mkdir -p "$(dirname "$STAGE/$f")"
+		cp "$PRISTINE/$f" "$STAGE/$f"
 	done
 	if ! out=$(patch -d "$STAGE" -p1 -F0 --no-backup-if-mismatch -r "$REJ" <"$PATCHES/$p" 2>&1); then
 		printf '%s\n--- failing hunk(s):\n' "$out" >&2
@@ -68,9 +74,17 @@ done
 (cd "$STAGE" && find . -type f) | while IFS= read -r f; do
 	sync_file "$STAGE/${f#./}" "$SRC/${f#./}"
 done
-# Files the series patched before but no longer touches go back to pristine.
+# Files the series patched before but no longer touches go back to pristine; files it created
+# before but no longer creates are removed.
 if [ -d "$PRISTINE" ]; then
 	(cd "$PRISTINE" && find . -type f) | while IFS= read -r f; do
 		[ -f "$STAGE/${f#./}" ] || sync_file "$PRISTINE/${f#./}" "$SRC/${f#./}"
 	done
 fi
+created=$(cd "$STAGE" && find . -type f | sed 's|^\./||' | while IFS= read -r f; do [ -f "$PRISTINE/$f" ] || echo "$f"; done | sort)
+if [ -f "$CREATED" ]; then
+	for f in $(comm -23 <(sort "$CREATED") <(echo "$created")); do
+		rm -f "$SRC/$f" && info "removed ${f}"
+	done
+fi
+echo "$created" >"$CREATED"

@@ -4,11 +4,11 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-# Debian packages: Rust with library sources for the kernel's `core`, LLVM 19, kernel build deps,
+# Debian packages: Rust with library sources for the kernel's `core`, LLVM, kernel build deps,
 # QEMU and a static busybox for the initramfs, and the kernel source tarball.
 PACKAGES=(
 	rustc-web rust-web-src rust-web-clippy
-	clang-19 lld-19 llvm-19 libclang-19-dev
+	clang-"$LLVM_VERSION" lld-"$LLVM_VERSION" llvm-"$LLVM_VERSION" libclang-"$LLVM_VERSION"-dev
 	make flex bison bc libelf-dev libssl-dev cpio xz-utils perl python3
 	qemu-system-x86 busybox-static
 	fonts-dejavu-core # the font of `make report`'s plots
@@ -19,19 +19,18 @@ PACKAGES=(
 )
 # Every command a make target runs, checked after the installs: a target that needs a tool this
 # list forgot fails here, on every machine, instead of half-way on a fresh one.
-COMMANDS=(make patch rsync bc cpio xz perl python3 flex bison gcc clang-19 ld.lld-19 llvm-nm-19
+COMMANDS=(make patch rsync bc cpio xz perl python3 flex bison gcc clang-"$LLVM_VERSION" ld.lld-"$LLVM_VERSION" llvm-nm-"$LLVM_VERSION"
 	qemu-system-x86_64 busybox mandoc groff git pgrep timeout gzip tar dpkg-deb apt-get cargo rustup
 	/usr/bin/rustc /usr/bin/rustdoc /usr/bin/clippy-driver)
-# The kernel source: the linux-source-6.12 package, or for 7.3 the keyring that verifies the
+# The kernel source: its package from the machine's apt sources, or the keyring that verifies the
 # package scripts/fetch-linux-source.sh downloads with its private apt configuration.
 if [ -z "${KERNEL_SRC:-}" ]; then
-	case $LINUX in
-	6.12) PACKAGES+=(linux-source-6.12) ;;
-	*) PACKAGES+=(debian-archive-keyring) ;;
-	esac
+	if [ "$(table_field kernels.tsv "$LINUX" 3)" = machine ]; then
+		PACKAGES+=("$(table_field kernels.tsv "$LINUX" 2)")
+	else
+		PACKAGES+=(debian-archive-keyring)
+	fi
 fi
-
-BINDGEN_VERSION=0.73.2
 
 missing=()
 for p in "${PACKAGES[@]}"; do

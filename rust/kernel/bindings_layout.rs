@@ -59,6 +59,7 @@ assert_c_layout!(signal_struct {
     size: LAYOUT_SIGNAL_STRUCT_SIZE,
     align: LAYOUT_SIGNAL_STRUCT_ALIGN,
     oom_score_adj => LAYOUT_SIGNAL_STRUCT_OOM_SCORE_ADJ,
+    pids => LAYOUT_SIGNAL_STRUCT_PIDS,
 });
 
 assert_c_layout!(mm_struct {

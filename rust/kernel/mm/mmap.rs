@@ -2,9 +2,6 @@
 
 //! Creating anonymous mappings in the calling process, with VMA flags set at creation.
 //!
-//! The checks and types are the same on every kernel; `anon` holds what each kernel does to map
-//! (a C `vm_mmap_anonymous()` where mm has it, `do_mmap()` under the mmap write lock where not).
-//!
 //! C header: [`include/linux/mm.h`](srctree/include/linux/mm.h).
 
 use super::virt::{flags, vm_flags_t};
@@ -12,8 +9,6 @@ use crate::{
     bindings,
     error::{code::*, Error, Result},
 };
-
-mod anon;
 
 /// Memory protection bits (`PROT_*`) accepted by [`vm_mmap_anonymous`].
 pub mod prot {
@@ -69,7 +64,9 @@ impl AnonVmFlags {
     pub const NOHUGEPAGE: Self = Self(flags::NOHUGEPAGE);
     /// `zamora_tamalloc()` memory (`VM_TAMALLOC`), zero-filled on first write by
     /// `mm/tamalloc.c`; no flag (0) without `CONFIG_USAC_MEM`.
-    pub const TAMALLOC: Self = Self(flags::TAMALLOC);
+    // A `vm_flags_t` with CONFIG_USAC_MEM, a plain number without: the cast serves the latter.
+    #[allow(clippy::unnecessary_cast)]
+    pub const TAMALLOC: Self = Self(bindings::VM_TAMALLOC as vm_flags_t);
 
     /// Returns the flags as `vm_flags_t` bits.
     #[inline]
@@ -92,11 +89,11 @@ impl core::ops::BitOr for AnonVmFlags {
 /// choosing and returns that address, like `mmap(NULL, len, prot, flags, -1, 0)`, with `vm_flags`
 /// added to the new VMA as it is created.
 ///
-/// This is `vm_mmap_pgoff()` with extra VMA flags: the LSM hook, `do_mmap()` under the mmap write
-/// lock (taken killably), userfaultfd unmap events after the lock is released, and populating a
-/// `VM_LOCKED` mapping (after `mlockall(MCL_FUTURE)`) as `mmap` does; accounting, `RLIMIT_AS`,
-/// `RLIMIT_MEMLOCK` and the overcommit policy are those of `mmap`. Because the flags are passed to
-/// `do_mmap()`, no other thread can see the VMA without them.
+/// This is the C `vm_mmap_anonymous()`, `vm_mmap_pgoff()` with extra VMA flags: the LSM hook,
+/// `do_mmap()` under the mmap write lock (taken killably), userfaultfd unmap events after the lock
+/// is released, and populating a `VM_LOCKED` mapping (after `mlockall(MCL_FUTURE)`) as `mmap`
+/// does; accounting, `RLIMIT_AS`, `RLIMIT_MEMLOCK` and the overcommit policy are those of `mmap`.
+/// Because the flags are passed to `do_mmap()`, no other thread can see the VMA without them.
 ///
 /// `flags` must include [`map::ANONYMOUS`] and one of [`map::PRIVATE`]/[`map::SHARED`]; only
 /// the `prot` and `map` bits of this module are accepted, anything else is `EINVAL`, and so is
@@ -143,7 +140,17 @@ pub fn vm_mmap_anonymous(
     if tamalloc != 0 && vm_flags.bits() & tamalloc != 0 && flags & map::PRIVATE == 0 {
         return Err(EINVAL);
     }
-    anon::map(len, prot, flags, vm_flags)
+    // A kernel thread has no address space of its own, and one it borrows with
+    // `kthread_use_mm()` is not the caller's to map into.
+    if crate::current!().is_kthread() {
+        return Err(ENOMEM);
+    }
+    // SAFETY: The calling thread is a user thread, whose address space is the one the function
+    // maps into; `vm_flags` holds only flags that are sound on an anonymous mapping (the invariant
+    // of `AnonVmFlags`), and the function takes the mmap lock itself.
+    let addr =
+        unsafe { bindings::vm_mmap_anonymous(len, prot as usize, flags as usize, vm_flags.bits()) };
+    mmap_result(addr)
 }
 
 /// The result of an mmap function: an address, or a negative errno cast to `unsigned long`

@@ -1,6 +1,11 @@
 //! What must report in each kind of run: the one place that pins the suites, so that a selftest
 //! that crashes before its plan, a runner that forgets a binary, or a kernel whose KUnit did not
 //! run fails the run instead of passing with fewer results.
+//!
+//! The kernels and the build profiles are the harness's tables (`scripts/kernels.tsv`,
+//! `scripts/profiles.tsv`), compiled in here so that the scripts and this checker cannot disagree.
+
+use std::sync::LazyLock;
 
 /// The suites a run must report and the tests that may skip in it.
 #[derive(Debug)]
@@ -15,23 +20,36 @@ pub struct Expectation {
     pub skips: &'static [&'static str],
 }
 
+const KERNELS_TSV: &str = include_str!("../../../scripts/kernels.tsv");
+const PROFILES_TSV: &str = include_str!("../../../scripts/profiles.tsv");
+
+/// The rows of a tab-separated table, without its `#` comments and blank lines.
+fn rows(table: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
+    table
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| l.split('\t').collect())
+}
+
 /// The KUnit suites each kernel runs at boot with our config (`CONFIG_RUST_KERNEL_DOCTESTS` and
 /// the kernel crate's own tests), by `LINUX` value: every one must report, and no other.
-pub const KERNELS: &[(&str, &[&str])] = &[
-    ("6.12", &["rust_doctests_kernel"]),
-    (
-        "7.3",
-        &[
-            "rust_kernel_fmt",
-            "rust_spinlock_irq_condvar",
-            "rust_doctests_kernel",
-        ],
-    ),
-];
+static KERNELS: LazyLock<Vec<(&'static str, Vec<&'static str>)>> = LazyLock::new(|| {
+    rows(KERNELS_TSV)
+        .map(|row| (row[0], row[3].split(',').collect()))
+        .collect()
+});
+
+/// The `LINUX` values of the kernels the harness knows.
+pub fn kernels() -> impl Iterator<Item = &'static str> {
+    KERNELS.iter().map(|(linux, _)| *linux)
+}
 
 /// The KUnit suites of kernel `linux` (`6.12`, `7.3`).
 pub fn kunit_suites(linux: &str) -> Option<&'static [&'static str]> {
-    KERNELS.iter().find(|(l, _)| *l == linux).map(|(_, k)| *k)
+    KERNELS
+        .iter()
+        .find(|(l, _)| *l == linux)
+        .map(|(_, suites)| suites.as_slice())
 }
 
 /// The selftests `usac-run-selftests` runs on a kernel with usac-mm.
@@ -47,38 +65,56 @@ const USAC_SELFTESTS: &[&str] = &[
     "usac torture",
 ];
 
-/// Every kind of run `make` does, by name.
-pub const EXPECTATIONS: &[Expectation] = &[
-    Expectation {
-        name: "default",
-        selftests: USAC_SELFTESTS,
+/// The selftest of a kernel without usac-mm (`usac-selftest-nousac`).
+const DISABLED_SELFTESTS: &[&str] = &["usac disabled"];
+
+/// Every kind of run `make` does: one per build profile, and `custom`.
+static EXPECTATIONS: LazyLock<Vec<Expectation>> = LazyLock::new(|| {
+    let profiles = rows(PROFILES_TSV).map(|row| Expectation {
+        name: row[0],
+        selftests: match row[3] {
+            "usac" => USAC_SELFTESTS,
+            "disabled" => DISABLED_SELFTESTS,
+            other => panic!("scripts/profiles.tsv: unknown selftest set '{other}'"),
+        },
         only_these: true,
         skips: &[],
-    },
-    Expectation {
-        name: "debug",
-        selftests: USAC_SELFTESTS,
-        only_these: true,
-        skips: &[],
-    },
-    Expectation {
-        name: "nousac",
-        selftests: &["usac disabled"],
-        only_these: true,
-        skips: &[],
-    },
+    });
     // A user's own command (`make test CMD=...`) or the kernel's mm selftests (`make
     // mm-compare`): the kernel's KUnit must still report; whatever KTAP the command prints is
     // checked, but not pinned.
-    Expectation {
+    let custom = Expectation {
         name: "custom",
         selftests: &[],
         only_these: false,
         skips: &[],
-    },
-];
+    };
+    profiles.chain([custom]).collect()
+});
+
+/// Every kind of run, by name.
+pub fn expectations() -> &'static [Expectation] {
+    &EXPECTATIONS
+}
 
 /// The expectation called `name`.
 pub fn by_name(name: &str) -> Option<&'static Expectation> {
     EXPECTATIONS.iter().find(|e| e.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tables_name_every_kernel_and_profile_the_harness_runs() {
+        assert_eq!(kernels().collect::<Vec<_>>(), ["6.12", "7.3"]);
+        assert_eq!(kunit_suites("6.12"), Some(&["rust_doctests_kernel"][..]));
+        assert_eq!(kunit_suites("7.3").map(<[_]>::len), Some(3));
+        assert_eq!(kunit_suites("6.6"), None);
+        let names: Vec<_> = expectations().iter().map(|e| e.name).collect();
+        assert_eq!(names, ["default", "debug", "nousac", "custom"]);
+        assert_eq!(by_name("nousac").unwrap().selftests, DISABLED_SELFTESTS);
+        assert_eq!(by_name("debug").unwrap().selftests, USAC_SELFTESTS);
+    }
 }

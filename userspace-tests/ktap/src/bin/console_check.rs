@@ -4,7 +4,7 @@
 //! a usage error.
 
 use clap::Parser;
-use ktap::expected::{self, EXPECTATIONS};
+use ktap::expected;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -26,7 +26,7 @@ fn expected_kind(s: &str) -> Result<String, String> {
         Some(_) => Ok(s.to_string()),
         None => Err(format!(
             "one of {}",
-            EXPECTATIONS
+            expected::expectations()
                 .iter()
                 .map(|e| e.name)
                 .collect::<Vec<_>>()
@@ -40,11 +40,7 @@ fn kernel(s: &str) -> Result<String, String> {
         Some(_) => Ok(s.to_string()),
         None => Err(format!(
             "one of {}",
-            expected::KERNELS
-                .iter()
-                .map(|(l, _)| *l)
-                .collect::<Vec<_>>()
-                .join(", ")
+            expected::kernels().collect::<Vec<_>>().join(", ")
         )),
     }
 }
