@@ -55,7 +55,7 @@ impl PidNamespace {
             }
             // SAFETY: `pid` is a valid `struct pid` under RCU.
             let nr = unsafe { bindings::pid_nr_ns(pid, self.as_ptr()) };
-            // SAFETY: We are in the critical section that `_rcu` borrows, and `pid` was found in it.
+            // SAFETY: We are in the critical section that `_rcu` borrows; `pid` was found in it.
             if let Some(task) = unsafe { tgid_task(pid) } {
                 return Some((nr, task));
             }
@@ -89,7 +89,7 @@ impl PidNamespace {
         if thread.is_null() {
             return None;
         }
-        // SAFETY: `thread` is valid under RCU, and so is its `signal`, which is freed with the task.
+        // SAFETY: `thread` is valid under RCU, and so is its `signal`, freed with the task.
         // The thread-group id is read once, as `task_tgid()` does under RCU.
         let tgid = unsafe {
             let signal = addr_of!((*thread).signal).read();
