@@ -52,7 +52,8 @@ fn memstat() -> Page {
                         "the virtual memory of the process (total_vm, VmSize)",
                     ),
                     ("COMMITTED", "its resident memory (RSS, VmRSS)"),
-                    ("%", "COMMITTED as a percentage of RESERVED"),
+                    ("%CMT", "COMMITTED as a percentage of RESERVED"),
+                    ("%MEM", "COMMITTED as a percentage of the RAM (MemTotal), as ps(1) shows it"),
                     ("OOM", "the OOM killer's score (/proc/PID/oom_score)"),
                     ("OOM_ADJ", "the score adjustment (/proc/PID/oom_score_adj)"),
                     (
