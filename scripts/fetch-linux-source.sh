@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Fetches Debian's linux-source-VERSION package (the suite is in scripts/kernels.tsv) into the build
+# Fetches kernel VERSION's Debian package, from the suite scripts/kernels.tsv names, into the build
 # directory without touching the machine's apt configuration: a private sources list, lists and
 # cache under $BUILD_DIR/apt, the archive URI and keyring taken from the machine's own Debian
 # sources, `apt-get download`, then `dpkg-deb -x`. Prints the path of the kernel tarball.
-# Usage: fetch-linux-source.sh VERSION SUITE
+# Usage: fetch-linux-source.sh VERSION
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 version=$1
-suite=$2
 pkg=$(table_field kernels.tsv "$version" 2)
+suite=$(table_field kernels.tsv "$version" 3)
 OUT=$BUILD_DIR/apt/$pkg
 tarball=$OUT/usr/src/$pkg.tar.xz
 if [ -f "$tarball" ]; then

@@ -20,6 +20,10 @@ CHECK=$REPO/userspace-tests/target/x86_64-unknown-linux-gnu/release/usac-console
 field() { sed -n "s/^$1: //p" "$2" | head -1; }
 files_of() { sed -n 's|^+++ b/||p' "$1"; }
 
+# Every kernel has every mutant: a hook mutant exists for each kernel or for none.
+for f in "$DIR"/*/*.patch; do
+	[ -f "$DIR/$LINUX/$(basename "$f")" ] || die "mutants/$LINUX lacks $(basename "$f")"
+done
 selected=()
 for m in $(for f in "$DIR"/*.patch "$DIR/$LINUX"/*.patch; do echo "$(basename "$f") $f"; done | sort | cut -d' ' -f2); do
 	n=$(basename "$m")
@@ -28,10 +32,6 @@ for m in $(for f in "$DIR"/*.patch "$DIR/$LINUX"/*.patch; do echo "$(basename "$
 	selected+=("$m")
 done
 [ ${#selected[@]} -gt 0 ] || die "no mutant matches MUTANTS='${MUTANTS:-}'"
-# Every kernel has every mutant: a hook mutant exists for each kernel or for none.
-for v in "$DIR"/*/; do
-	for f in "$v"*.patch; do [ -f "$DIR/$LINUX/$(basename "$f")" ] || die "mutants/$LINUX lacks $(basename "$f")"; done
-done
 
 "$REPO/scripts/prepare-tree.sh"
 for m in "${selected[@]}"; do

@@ -12,11 +12,10 @@ set -euo pipefail
 
 SRC=$(kernel_src)
 if [ -z "${KERNEL_SRC:-}" ] && [ ! -f "$SRC/Makefile" ]; then
-	package=$(table_field kernels.tsv "$LINUX" 2) apt=$(table_field kernels.tsv "$LINUX" 3)
-	if [ "$apt" = machine ]; then
-		tarball=/usr/src/$package.tar.xz # installed by make setup
+	if [ "$(table_field kernels.tsv "$LINUX" 3)" = machine ]; then
+		tarball=/usr/src/$(table_field kernels.tsv "$LINUX" 2).tar.xz # installed by make setup
 	else
-		tarball=$("$REPO/scripts/fetch-linux-source.sh" "$LINUX" "$apt")
+		tarball=$("$REPO/scripts/fetch-linux-source.sh" "$LINUX")
 	fi
 	info "extracting $tarball"
 	mkdir -p "$BUILD_DIR/src"

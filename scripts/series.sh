@@ -30,6 +30,15 @@ g() { git -C "$GIT_DIR_" -c user.name=usac -c user.email=usac@localhost "$@"; }
 # The series as "NAME PATHS..." lines; PATHS are the shared new files (directories expanded).
 entries() { "$REPO/scripts/patch-series.sh" commits; }
 
+need_branch() { [ -d "$GIT_DIR_/.git" ] || die "no $GIT_DIR_: run 'scripts/series.sh import' first"; }
+
+# The shared files whose copy in the branch differs from the repository root's.
+stale_shared() {
+	entries | while read -r _ paths; do
+		for f in $paths; do cmp -s "$REPO/$f" "$GIT_DIR_/$f" || echo "$f"; done
+	done
+}
+
 # The pathspec excluding every shared file, so that the exported patches hold only what is not.
 shared_excludes() {
 	entries | while read -r _ paths; do for f in $paths; do echo ":(exclude)$f"; done; done
@@ -58,22 +67,18 @@ import() {
 	done < <(entries)
 }
 
-# The subject of a patch file or commit, for matching a commit to its series line.
+# The subject of a patch file, for matching an exported commit to its series line.
 subject_of_patch() { sed -n '/^Subject: /{s/^Subject: \(\[PATCH[^]]*\] \)\{0,1\}//;N;s/\n / /;s/\n.*//;p;q}' "$1"; }
 
 export_series() {
 	local dest=${1:-$PATCHES}
-	[ -d "$GIT_DIR_/.git" ] || die "no $GIT_DIR_: run 'scripts/series.sh import' first"
-	local base
+	need_branch
+	local base stale f
 	base=$(g rev-parse pristine)
 	# Shared files are edited in the repository root; the branch must agree with it.
-	local bad=0 f
-	while read -r _ paths; do
-		for f in $paths; do
-			cmp -s "$GIT_DIR_/$f" "$REPO/$f" || { info "$f differs from the repository root's"; bad=1; }
-		done
-	done < <(entries)
-	[ $bad = 0 ] || die "shared files are edited in the repository root: copy an edit made in the branch there, then 'series.sh sync'"
+	stale=$(stale_shared)
+	for f in $stale; do info "$f differs from the repository root's"; done
+	[ -z "$stale" ] || die "shared files are edited in the repository root: copy an edit made in the branch there, then 'series.sh sync'"
 	# Shared paths per subject, from the current series, so that they carry over.
 	declare -A paths_of
 	local name paths
@@ -104,25 +109,24 @@ export_series() {
 }
 
 sync_shared() {
-	[ -d "$GIT_DIR_/.git" ] || die "no $GIT_DIR_: run 'scripts/series.sh import' first"
+	need_branch
 	local f c n=0
-	while read -r _ paths; do
-		for f in $paths; do
-			cmp -s "$REPO/$f" "$GIT_DIR_/$f" && continue
-			c=$(g log --format=%H --diff-filter=A -1 pristine..usac -- "$f")
-			[ -n "$c" ] || die "no commit of the branch adds $f"
-			cp "$REPO/$f" "$GIT_DIR_/$f"
-			g add -f -- "$f"
-			g commit -q --fixup="$c"
-			n=$((n + 1))
-		done
-	done < <(entries)
+	for f in $(stale_shared); do
+		c=$(g log --format=%H --diff-filter=A -1 pristine..usac -- "$f")
+		[ -n "$c" ] || die "no commit of the branch adds $f"
+		cp "$REPO/$f" "$GIT_DIR_/$f"
+		g add -f -- "$f"
+		# Only the work tree differed (an uncommitted edit, now replaced): nothing to commit.
+		g diff --cached --quiet -- "$f" && continue
+		g commit -q --fixup="$c"
+		n=$((n + 1))
+	done
 	[ $n = 0 ] || GIT_SEQUENCE_EDITOR=true g rebase -q -i --autosquash pristine
 	info "$n shared file(s) taken from the repository root"
 }
 
 track() {
-	[ -d "$GIT_DIR_/.git" ] || die "no $GIT_DIR_: run 'scripts/series.sh import' first"
+	need_branch
 	local src f old
 	src=$(kernel_src)
 	old=$(g rev-parse pristine)
