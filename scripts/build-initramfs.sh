@@ -15,7 +15,7 @@ BIN=$REPO/userspace-tests/target/$TARGET/release
 
 ROOT=$BUILD_DIR/initramfs
 rm -rf "$ROOT"
-mkdir -p "$ROOT"/{bin,usr/bin,usr/lib/usac/selftests,usr/local/bin,etc/usac}
+mkdir -p "$ROOT"/{bin,usr/bin,usr/lib/usac/selftests,usr/lib/usac/selftests-distro,usr/local/bin,etc/usac}
 cp /bin/busybox "$ROOT/bin/busybox"
 install -m755 "$REPO/scripts/vm/init" "$ROOT/init"
 install -m755 "$REPO"/scripts/vm/usac-* "$ROOT/usr/bin/"
@@ -23,6 +23,7 @@ for f in "$BIN"/*; do
 	[ -x "$f" ] && [ -f "$f" ] || continue
 	case "$(basename "$f")" in
 	usac-selftest-nousac) cp "$f" "$ROOT/usr/bin/" ;; # for PROFILE=nousac only
+	usac-selftest-distro) cp "$f" "$ROOT/usr/lib/usac/selftests-distro/" ;; # PROFILE=distro
 	usac-selftest-*) cp "$f" "$ROOT/usr/lib/usac/selftests/" ;;
 	usac-console-check) ;; # host tool
 	*) cp "$f" "$ROOT/usr/bin/" ;;

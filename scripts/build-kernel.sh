@@ -15,9 +15,20 @@ new_config=0
 # series.
 CONFIGS=$(kernel_src)/kernel/configs
 for f in $FRAGMENTS; do [ "$CONFIGS/$f" -nt "$stamp" ] && new_config=1; done
+BASE=$(profile_base)
 if [ $new_config = 1 ]; then
-	info "configuring Linux $(kernel_version) ($PROFILE): tinyconfig + $FRAGMENTS"
-	kmake -s tinyconfig $FRAGMENTS >/dev/null
+	info "configuring Linux $(kernel_version) ($PROFILE): $BASE + $FRAGMENTS"
+	if [ "$BASE" = debian ]; then
+		# Debian's configuration, every module off (the VM has no modules to load).
+		xz -dc "$(debian_config)" >"$OBJ/.config"
+		kmake -s mod2noconfig >/dev/null
+	else
+		kmake -s tinyconfig >/dev/null
+	fi
+	# All fragments in one merge, then one olddefconfig: an option that needs another one a
+	# later fragment sets (RUST needs Debian's MODVERSIONS off) is not dropped on the way.
+	(cd "$CONFIGS" && "$(kernel_src)/scripts/kconfig/merge_config.sh" -m -O "$OBJ" "$OBJ/.config" $FRAGMENTS) >/dev/null
+	kmake -s olddefconfig >/dev/null
 	# Every option the fragments set (a later fragment overriding an earlier one) must have
 	# survived olddefconfig: a missing dependency silently drops an option.
 	for f in $FRAGMENTS; do cat "$CONFIGS/$f"; done |

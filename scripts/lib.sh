@@ -78,8 +78,24 @@ kmake() {
 
 kernel_version() { make -s -C "$(kernel_src)" kernelversion 2>/dev/null; }
 
-# Config fragments (kernel/configs/) merged onto tinyconfig for $PROFILE.
-profile_fragments() { table_field profiles.tsv "$PROFILE" 2 | tr ',' ' '; }
+# The configuration $PROFILE starts from: "tinyconfig", or "debian" (Debian's own for $LINUX).
+profile_base() { table_field profiles.tsv "$PROFILE" 2; }
+# Config fragments (kernel/configs/) merged onto the base for $PROFILE.
+profile_fragments() { table_field profiles.tsv "$PROFILE" 3 | tr ',' ' '; }
+
+# Debian's configuration of kernel $LINUX (xz-compressed): from the machine's apt sources (installed
+# by `make setup`) or fetched with scripts/fetch-debian-package.sh.
+debian_config() {
+	local spec pkg suite
+	spec=$(table_field kernels.tsv "$LINUX" 4)
+	pkg=${spec%%/*}
+	suite=$(table_field kernels.tsv "$LINUX" 3)
+	if [ "$suite" = machine ]; then
+		echo "/usr/src/$spec"
+	else
+		echo "$("$REPO/scripts/fetch-debian-package.sh" "$pkg" "$suite")/usr/src/$spec"
+	fi
+}
 
 # The C programs of the EXAMPLES sections of man/man2/*.2, extracted (scripts/man-example.pl) and
 # built static into directory $1, one binary per page (zamora_tamalloc, ...), with every warning an

@@ -15,7 +15,8 @@ if [ -z "${KERNEL_SRC:-}" ] && [ ! -f "$SRC/Makefile" ]; then
 	if [ "$(table_field kernels.tsv "$LINUX" 3)" = machine ]; then
 		tarball=/usr/src/$(table_field kernels.tsv "$LINUX" 2).tar.xz # installed by make setup
 	else
-		tarball=$("$REPO/scripts/fetch-linux-source.sh" "$LINUX")
+		pkg=$(table_field kernels.tsv "$LINUX" 2)
+		tarball=$("$REPO/scripts/fetch-debian-package.sh" "$pkg" "$(table_field kernels.tsv "$LINUX" 3)")/usr/src/$pkg.tar.xz
 	fi
 	info "extracting $tarball"
 	mkdir -p "$BUILD_DIR/src"

@@ -22,11 +22,13 @@ PACKAGES=(
 COMMANDS=(make patch rsync bc cpio xz perl python3 flex bison gcc clang-"$LLVM_VERSION" ld.lld-"$LLVM_VERSION" llvm-nm-"$LLVM_VERSION"
 	qemu-system-x86_64 busybox mandoc groff git pgrep timeout gzip tar dpkg-deb apt-get cargo rustup
 	/usr/bin/rustc /usr/bin/rustdoc /usr/bin/clippy-driver)
-# The kernel source: its package from the machine's apt sources, or the keyring that verifies the
-# package scripts/fetch-linux-source.sh downloads with its private apt configuration.
+# The kernel source and Debian's config of it: packages from the machine's apt sources, or the
+# keyring that verifies the packages scripts/fetch-debian-package.sh downloads with its private apt
+# configuration.
 if [ -z "${KERNEL_SRC:-}" ]; then
 	if [ "$(table_field kernels.tsv "$LINUX" 3)" = machine ]; then
 		PACKAGES+=("$(table_field kernels.tsv "$LINUX" 2)")
+		PACKAGES+=("$(table_field kernels.tsv "$LINUX" 4 | cut -d/ -f1)")
 	else
 		PACKAGES+=(debian-archive-keyring)
 	fi

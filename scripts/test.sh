@@ -12,7 +12,7 @@ info "host tests (cargo test)"
 "$REPO/scripts/build-kernel.sh"
 
 # CMD replaces the selftest runner (e.g. to check that a failing command fails the run).
-default_cmd=$(table_field profiles.tsv "$PROFILE" 3)
+default_cmd=$(table_field profiles.tsv "$PROFILE" 4)
 TIMEOUT=${TIMEOUT:-900} "$REPO/scripts/run-vm.sh" "test-$LINUX-$PROFILE" "${CMD:-$default_cmd}" >/dev/null || true
 LOG=$BUILD_DIR/logs/test-$LINUX-$PROFILE.log
 CHECK=$REPO/userspace-tests/target/x86_64-unknown-linux-gnu/release/usac-console-check

@@ -35,7 +35,7 @@ fn rows(table: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
 /// the kernel crate's own tests), by `LINUX` value: every one must report, and no other.
 static KERNELS: LazyLock<Vec<(&'static str, Vec<&'static str>)>> = LazyLock::new(|| {
     rows(KERNELS_TSV)
-        .map(|row| (row[0], row[3].split(',').collect()))
+        .map(|row| (row[0], row[4].split(',').collect()))
         .collect()
 });
 
@@ -65,6 +65,21 @@ const USAC_SELFTESTS: &[&str] = &[
     "usac torture",
 ];
 
+/// The selftests `usac-run-selftests --distro` runs on a distribution kernel: every one above, and
+/// the distribution's memory management against tamalloc (swap, KSM, memcg, NUMA, HMM...).
+const DISTRO_SELFTESTS: &[&str] = &[
+    "usac accounting",
+    "usac boot",
+    "usac distro",
+    "usac fuzz",
+    "usac man examples",
+    "usac promises",
+    "usac mem_stats",
+    "usac tamalloc",
+    "usac tools",
+    "usac torture",
+];
+
 /// The selftest of a kernel without usac-mm (`usac-selftest-nousac`).
 const DISABLED_SELFTESTS: &[&str] = &["usac disabled"];
 
@@ -72,8 +87,9 @@ const DISABLED_SELFTESTS: &[&str] = &["usac disabled"];
 static EXPECTATIONS: LazyLock<Vec<Expectation>> = LazyLock::new(|| {
     let profiles = rows(PROFILES_TSV).map(|row| Expectation {
         name: row[0],
-        selftests: match row[3] {
+        selftests: match row[4] {
             "usac" => USAC_SELFTESTS,
+            "distro" => DISTRO_SELFTESTS,
             "disabled" => DISABLED_SELFTESTS,
             other => panic!("scripts/profiles.tsv: unknown selftest set '{other}'"),
         },
@@ -113,7 +129,8 @@ mod tests {
         assert_eq!(kunit_suites("7.3").map(<[_]>::len), Some(3));
         assert_eq!(kunit_suites("6.6"), None);
         let names: Vec<_> = expectations().iter().map(|e| e.name).collect();
-        assert_eq!(names, ["default", "debug", "nousac", "custom"]);
+        assert_eq!(names, ["default", "debug", "nousac", "distro", "custom"]);
+        assert!(by_name("distro").unwrap().selftests.contains(&"usac distro"));
         assert_eq!(by_name("nousac").unwrap().selftests, DISABLED_SELFTESTS);
         assert_eq!(by_name("debug").unwrap().selftests, USAC_SELFTESTS);
     }

@@ -21,6 +21,10 @@ pub struct SmapsEntry<'a> {
     pub anon_huge_kb: u64,
     /// `Locked`: memory of the mapping that is mlocked.
     pub locked_kb: u64,
+    /// `Swap`: anonymous memory of the mapping that is swapped out (zswap included).
+    pub swap_kb: u64,
+    /// `KSM`: memory of the mapping in pages that KSM merged.
+    pub ksm_kb: u64,
     /// The `VmFlags` mnemonics, space-separated.
     pub flags: &'a str,
     /// The path column: a file, `[heap]`, `[stack]`, ... or empty for anonymous memory.
@@ -68,6 +72,8 @@ pub fn smaps_entries(text: &str) -> impl Iterator<Item = SmapsEntry<'_>> {
                     "Rss" => &mut e.rss_kb,
                     "AnonHugePages" => &mut e.anon_huge_kb,
                     "Locked" => &mut e.locked_kb,
+                    "Swap" => &mut e.swap_kb,
+                    "KSM" => &mut e.ksm_kb,
                     _ => continue,
                 };
                 *field = field_in(line, key).unwrap_or(0);
@@ -85,6 +91,8 @@ pub struct Vma {
     pub rss_kb: u64,
     pub anon_huge_kb: u64,
     pub locked_kb: u64,
+    pub swap_kb: u64,
+    pub ksm_kb: u64,
     /// The two-letter `VmFlags` mnemonics.
     pub flags: Vec<String>,
     pub name: String,
@@ -105,6 +113,8 @@ impl From<SmapsEntry<'_>> for Vma {
             rss_kb: e.rss_kb,
             anon_huge_kb: e.anon_huge_kb,
             locked_kb: e.locked_kb,
+            swap_kb: e.swap_kb,
+            ksm_kb: e.ksm_kb,
             flags: e.flags.split_whitespace().map(str::to_string).collect(),
             name: e.name.to_string(),
         }
@@ -138,9 +148,12 @@ Size:                 16 kB
 Rss:                   8 kB
 AnonHugePages:         0 kB
 Locked:                8 kB
+Swap:                  4 kB
+KSM:                   0 kB
 VmFlags: rd wr mr mw me dc ac tm
 7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0                          [stack]
 Rss:                  12 kB
+KSM:                   8 kB
 VmFlags: rd wr mr mw me gd ac
 ";
         let v = parse_smaps(text);
@@ -154,5 +167,7 @@ VmFlags: rd wr mr mw me gd ac
         assert!(!v[1].has_flag("tm"));
         assert_eq!((v[0].name.as_str(), v[1].name.as_str()), ("", "[stack]"));
         assert_eq!(v[1].rss_kb, 12);
+        assert_eq!((v[0].swap_kb, v[0].ksm_kb), (4, 0));
+        assert_eq!((v[1].swap_kb, v[1].ksm_kb), (0, 8));
     }
 }

@@ -1,10 +1,14 @@
 //! Safe wrappers of the plain OS calls that the tests, tools and benchmarks need and nix leaves
-//! `unsafe` (fork, mmap and its relatives, klogctl, userfaultfd ioctls, mallopt), so that the
+//! `unsafe` (fork, mmap and its relatives, klogctl, userfaultfd and HMM ioctls, mallopt, NUMA
+//! placement, prctl), so that the
 //! `unsafe` code of the userspace crates is all here and in [`crate::sys`].
 
+pub mod hmm;
 pub mod klog;
+pub mod ksm;
 pub mod malloc;
 mod mapping;
+pub mod numa;
 mod process;
 pub mod uffd;
 
