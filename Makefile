@@ -3,7 +3,8 @@
 #   LINUX=6.12|7.3    the kernel: Debian's linux-source-6.12 (default) or linux-source-7.3
 #   KERNEL_SRC=/path/to/linux  use that tree (of version LINUX) instead of Debian's (it gets patched)
 #   BUILD_DIR=dir     where sources, kernel objects, initramfs and logs go   (default: ./build)
-#   PROFILE=default   kernel config profile (kernel/configs fragments; own object directory each)
+#   PROFILE=default   kernel config profile (scripts/profiles.tsv: default, debug, nousac, distro;
+#                     own object directory each)
 #   ACCEL=tcg|kvm     QEMU accelerator (default tcg; kvm only where the host's KVM boots a stock kernel)
 #   JOBS=N            parallel kernel build jobs (default: CPUs + 1)
 #   CMD='...'         shell command to run in the VM instead of the default (run, test, shell)

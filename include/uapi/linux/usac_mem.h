@@ -48,6 +48,20 @@
  *    userfaultfd cannot register it (UFFDIO_REGISTER fails with EINVAL).
  *  - The mapping is never inherited by fork(): madvise(MADV_DOFORK) fails
  *    with EINVAL on it and leaves it unchanged.
+ *  - A committed page stays committed and counted once wherever the kernel
+ *    moves it: swapped out (MADV_PAGEOUT, reclaim, zswap) and back, migrated
+ *    between NUMA nodes (move_pages(), mbind(MPOL_MF_MOVE), migrate_pages()),
+ *    soft-offlined, charged to its memory cgroup when first written, written
+ *    by another process (process_vm_writev(), /proc/PID/mem: committed and
+ *    counted in the target).
+ *  - KSM never merges tamalloc memory, as it never merges shared or hugetlb
+ *    memory: MADV_MERGEABLE is accepted and ignored, PR_SET_MEMORY_MERGE
+ *    leaves the mapping out, so a page is never replaced by the zero page or
+ *    a KSM page, and unmerging commits nothing.
+ *  - Device migration (HMM, migrate_vma_setup()) moves committed pages only:
+ *    a page never written (untouched or reading the zero page) is not
+ *    migrated, so no device or huge page is filled in behind the first-write
+ *    path.
  *
  * As for shadow stacks, UFFDIO_REGISTER and UFFDIO_UNREGISTER fail with
  * EINVAL on a range that includes a tamalloc mapping.

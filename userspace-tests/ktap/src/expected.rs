@@ -130,7 +130,10 @@ mod tests {
         assert_eq!(kunit_suites("6.6"), None);
         let names: Vec<_> = expectations().iter().map(|e| e.name).collect();
         assert_eq!(names, ["default", "debug", "nousac", "distro", "custom"]);
-        assert!(by_name("distro").unwrap().selftests.contains(&"usac distro"));
+        assert!(by_name("distro")
+            .unwrap()
+            .selftests
+            .contains(&"usac distro"));
         assert_eq!(by_name("nousac").unwrap().selftests, DISABLED_SELFTESTS);
         assert_eq!(by_name("debug").unwrap().selftests, USAC_SELFTESTS);
     }

@@ -2,10 +2,12 @@
 //! listings taken with a global reading of the same moment. Forking and mapping memory are
 //! `usac::os`'s.
 
+pub mod cgroup;
 pub mod man_examples;
 pub mod memory;
 pub mod procfs;
 pub mod rng;
+pub mod settings;
 pub mod snapshot;
 
 pub use usac::os::klog::kernel_log as dmesg;
