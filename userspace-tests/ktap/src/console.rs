@@ -357,13 +357,16 @@ pub fn check(log: &str) -> Report {
     let mut kernel = Stream::new("kernel");
     let mut user = Stream::new("selftest");
     // An OOM kill that a test provokes on purpose prints the allocating task's stack: that report,
-    // up to its "Killed process" line, is not a splat.
+    // up to its "Killed process" line (global: "Out of memory: ...", a memory cgroup's: "Memory
+    // cgroup out of memory: ..."), is not a splat.
     let mut in_oom_report = false;
     for raw in log.lines() {
         let raw = raw.trim_end_matches('\r');
         if raw.contains(" invoked oom-killer: ") {
             in_oom_report = true;
-        } else if raw.contains("Out of memory: Killed process") {
+        } else if raw.contains("Out of memory: Killed process")
+            || raw.contains("Memory cgroup out of memory: Killed process")
+        {
             in_oom_report = false;
         }
         // The harness's own lines quote the command, which may mention anything.
@@ -525,6 +528,16 @@ mod tests {
         let oom = "[ 5.0] hog invoked oom-killer: gfp_mask=0x140dca, order=0, oom_score_adj=1000\n\
                    [ 5.0] Call Trace:\n[ 5.0]  dump_stack+0x1/0x2\n\
                    [ 5.1] Out of memory: Killed process 99 (hog) total-vm:3000000kB\n";
+        assert!(check(&with_exit(&format!("{KUNIT_OK}{oom}"), 0)).is_success());
+        let later = format!("{KUNIT_OK}{oom}[ 6.0] Call Trace:\n");
+        assert!(!check(&with_exit(&later, 0)).is_success());
+    }
+
+    #[test]
+    fn a_memory_cgroup_oom_report_ends_at_its_killed_process_line() {
+        let oom = "[ 5.0] hog invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0\n\
+                   [ 5.0] Call Trace:\n[ 5.0]  dump_stack+0x1/0x2\n\
+                   [ 5.1] Memory cgroup out of memory: Killed process 99 (hog) total-vm:9000kB\n";
         assert!(check(&with_exit(&format!("{KUNIT_OK}{oom}"), 0)).is_success());
         let later = format!("{KUNIT_OK}{oom}[ 6.0] Call Trace:\n");
         assert!(!check(&with_exit(&later, 0)).is_success());

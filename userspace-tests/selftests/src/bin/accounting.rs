@@ -139,11 +139,16 @@ fn spawn_mmap_lock_holder() -> Result<(Child, std::io::PipeReader), NotPassed> {
         let mut theirs = &theirs;
         let len = 256 << 20;
         let rw = ProtFlags::PROT_READ | ProtFlags::PROT_WRITE;
-        let Ok(mut region) =
-            Mapping::anon_with(len, rw, MapFlags::MAP_PRIVATE | MapFlags::MAP_POPULATE)
-        else {
+        // Populated with small pages whatever the THP setting (with THP "always", as on
+        // Debian, 128 huge pages would make a round a few hundred microseconds).
+        let Ok(mut region) = Mapping::anon_with(len, rw, MapFlags::MAP_PRIVATE) else {
             return 1;
         };
+        if region.advise(0, len, libc::MADV_NOHUGEPAGE).is_err()
+            || region.advise(0, len, libc::MADV_POPULATE_WRITE).is_err()
+        {
+            return 1;
+        }
         loop {
             let start = Instant::now();
             let ok = region.protect(0, len, ProtFlags::PROT_READ).is_ok()

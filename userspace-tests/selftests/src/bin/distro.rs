@@ -221,7 +221,8 @@ fn ksm_check(m: &mut Mapping, what: &str) -> TestResult {
 /// Waits until ksmd has merged the control mapping (`merged`) and then scanned everything twice
 /// more, so that it has seen every mapping it was going to merge.
 fn ksm_settle(merged: impl Fn() -> Result<bool, NotPassed>) -> TestResult {
-    let deadline = Instant::now() + Duration::from_secs(180);
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs(180);
     while !merged()? {
         ensure!(
             Instant::now() < deadline,
@@ -230,6 +231,10 @@ fn ksm_settle(merged: impl Fn() -> Result<bool, NotPassed>) -> TestResult {
         std::thread::sleep(Duration::from_millis(50));
     }
     let scans = ksm_number("full_scans")?;
+    println!(
+        "# ksmd merged the control after {:.1} s (full scan {scans})",
+        start.elapsed().as_secs_f64()
+    );
     while ksm_number("full_scans")? < scans + 2 {
         ensure!(Instant::now() < deadline, "ksmd stopped scanning");
         std::thread::sleep(Duration::from_millis(50));
@@ -287,10 +292,13 @@ fn ksm_round(zero_pages: bool, prctl: bool) -> TestResult {
     // The control merges: its 16 pages of a pattern into one KSM page, its 16 pages of zeros
     // into another one or, with use_zero_pages, into the zero page (which Rss does not count).
     let control_addr = control.addr();
-    let want = if zero_pages { (64, 64) } else { (128, 128) };
     ksm_settle(|| {
         let v = vma_at(control_addr)?;
-        Ok((v.ksm_kb, v.rss_kb) == want)
+        Ok(match zero_pages {
+            // Whether smaps counts KSM's zero pages under KSM: depends on the kernel.
+            true => v.rss_kb == 64 && v.ksm_kb >= 64,
+            false => v.rss_kb == 128 && v.ksm_kb == 128,
+        })
     })?;
     let seen: Vec<Vma> = [early.addr(), late.addr()]
         .into_iter()
@@ -660,14 +668,14 @@ fn soft_offline_behaves_as_on_mmap_memory() -> TestResult {
         read_pages(m, 2..3)?;
     }
     let before = lazy_zeroed()?;
-    for (p, what) in [(0, "written"), (2, "read"), (3, "untouched")] {
+    for (p, what) in [(0, "a written"), (2, "a read"), (3, "an untouched")] {
         let rt = t.advise(p * PAGE, PAGE, libc::MADV_SOFT_OFFLINE);
         let rc = c.advise(p * PAGE, PAGE, libc::MADV_SOFT_OFFLINE);
-        println!("# MADV_SOFT_OFFLINE of a {what} page: tamalloc {rt:?}, mmap {rc:?}");
+        println!("# MADV_SOFT_OFFLINE of {what} page: tamalloc {rt:?}, mmap {rc:?}");
         ensure_eq!(
             rt,
             rc,
-            "MADV_SOFT_OFFLINE of a {what} page: tamalloc vs mmap"
+            "MADV_SOFT_OFFLINE of {what} page: tamalloc vs mmap"
         );
         if p == 0 {
             ensure_eq!(rt, Ok(()), "MADV_SOFT_OFFLINE of a written page");
