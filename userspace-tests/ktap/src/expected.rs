@@ -18,6 +18,9 @@ pub struct Expectation {
     pub only_these: bool,
     /// `suite: test` results that may be `# SKIP` in this run; any other skip fails it.
     pub skips: &'static [&'static str],
+    /// Whether the kernel is built from Debian's configuration, which runs KUnit suites of its
+    /// own besides ours.
+    pub debian_base: bool,
 }
 
 const KERNELS_TSV: &str = include_str!("../../../scripts/kernels.tsv");
@@ -31,25 +34,47 @@ fn rows(table: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
         .map(|l| l.split('\t').collect())
 }
 
-/// The KUnit suites each kernel runs at boot with our config (`CONFIG_RUST_KERNEL_DOCTESTS` and
-/// the kernel crate's own tests), by `LINUX` value: every one must report, and no other.
-static KERNELS: LazyLock<Vec<(&'static str, Vec<&'static str>)>> = LazyLock::new(|| {
+/// A kernel's KUnit suites (`CONFIG_RUST_KERNEL_DOCTESTS` and the kernel crate's own tests):
+/// those it runs at boot with our config, and those Debian's configuration adds. Every one must
+/// report, and no other.
+struct KernelSuites {
+    linux: &'static str,
+    ours: Vec<&'static str>,
+    debian: Vec<&'static str>,
+}
+
+static KERNELS: LazyLock<Vec<KernelSuites>> = LazyLock::new(|| {
+    let list = |field: &'static str| match field {
+        "-" => Vec::new(),
+        _ => field.split(',').collect(),
+    };
     rows(KERNELS_TSV)
-        .map(|row| (row[0], row[4].split(',').collect()))
+        .map(|row| KernelSuites {
+            linux: row[0],
+            ours: list(row[4]),
+            debian: list(row[5]),
+        })
         .collect()
 });
 
 /// The `LINUX` values of the kernels the harness knows.
 pub fn kernels() -> impl Iterator<Item = &'static str> {
-    KERNELS.iter().map(|(linux, _)| *linux)
+    KERNELS.iter().map(|k| k.linux)
 }
 
-/// The KUnit suites of kernel `linux` (`6.12`, `7.3`).
+/// The KUnit suites of kernel `linux` (`6.12`, `7.3`) with our config.
 pub fn kunit_suites(linux: &str) -> Option<&'static [&'static str]> {
     KERNELS
         .iter()
-        .find(|(l, _)| *l == linux)
-        .map(|(_, suites)| suites.as_slice())
+        .find(|k| k.linux == linux)
+        .map(|k| k.ours.as_slice())
+}
+
+/// The KUnit suites that must report in a run of kind `expected` on kernel `linux`.
+pub fn kunit_suites_of(linux: &str, expected: &Expectation) -> Option<Vec<&'static str>> {
+    let k = KERNELS.iter().find(|k| k.linux == linux)?;
+    let debian: &[&str] = if expected.debian_base { &k.debian } else { &[] };
+    Some([k.ours.as_slice(), debian].concat())
 }
 
 /// The selftests `usac-run-selftests` runs on a kernel with usac-mm.
@@ -85,6 +110,7 @@ static EXPECTATIONS: LazyLock<Vec<Expectation>> = LazyLock::new(|| {
         },
         only_these: true,
         skips: &[],
+        debian_base: row[1] == "debian",
     });
     // A user's own command (`make test CMD=...`) or the kernel's mm selftests (`make
     // mm-compare`): the kernel's KUnit must still report; whatever KTAP the command prints is
@@ -94,6 +120,7 @@ static EXPECTATIONS: LazyLock<Vec<Expectation>> = LazyLock::new(|| {
         selftests: &[],
         only_these: false,
         skips: &[],
+        debian_base: false,
     };
     profiles.chain([custom]).collect()
 });
@@ -118,6 +145,19 @@ mod tests {
         assert_eq!(kunit_suites("6.12"), Some(&["rust_doctests_kernel"][..]));
         assert_eq!(kunit_suites("7.3").map(<[_]>::len), Some(3));
         assert_eq!(kunit_suites("6.6"), None);
+        let distro = by_name("distro").unwrap();
+        assert_eq!(
+            kunit_suites_of("7.3", distro).unwrap(),
+            [kunit_suites("7.3").unwrap(), &["rust_netlink"]].concat()
+        );
+        assert_eq!(
+            kunit_suites_of("6.12", distro).unwrap(),
+            kunit_suites("6.12").unwrap()
+        );
+        assert_eq!(
+            kunit_suites_of("7.3", by_name("default").unwrap()).unwrap(),
+            kunit_suites("7.3").unwrap()
+        );
         let names: Vec<_> = expectations().iter().map(|e| e.name).collect();
         assert_eq!(names, ["default", "debug", "nousac", "distro", "custom"]);
         assert!(by_name("distro")

@@ -55,8 +55,8 @@ fn main() -> ExitCode {
         }
     };
     let expected = expected::by_name(&args.expect).expect("checked by clap");
-    let kunit = expected::kunit_suites(&args.linux).expect("checked by clap");
-    let report = ktap::console::check_expecting(&log, expected, kunit);
+    let kunit = expected::kunit_suites_of(&args.linux, expected).expect("checked by clap");
+    let report = ktap::console::check_expecting(&log, expected, &kunit);
     for name in &report.failed {
         println!("FAILED: {name}");
     }
