@@ -672,11 +672,7 @@ fn soft_offline_behaves_as_on_mmap_memory() -> TestResult {
         let rt = t.advise(p * PAGE, PAGE, libc::MADV_SOFT_OFFLINE);
         let rc = c.advise(p * PAGE, PAGE, libc::MADV_SOFT_OFFLINE);
         println!("# MADV_SOFT_OFFLINE of {what} page: tamalloc {rt:?}, mmap {rc:?}");
-        ensure_eq!(
-            rt,
-            rc,
-            "MADV_SOFT_OFFLINE of {what} page: tamalloc vs mmap"
-        );
+        ensure_eq!(rt, rc, "MADV_SOFT_OFFLINE of {what} page: tamalloc vs mmap");
         if p == 0 {
             ensure_eq!(rt, Ok(()), "MADV_SOFT_OFFLINE of a written page");
         }
