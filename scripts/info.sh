@@ -4,7 +4,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 ver() { "$@" 2>/dev/null | head -1 || echo "not installed"; }
 echo "kernel:      LINUX=$LINUX: Linux $(kernel_version 2>/dev/null || echo '(not extracted yet)') at $(kernel_src)"
-echo "objects:     $(kernel_obj) (PROFILE=$PROFILE: $(profile_fragments))"
+echo "objects:     $(kernel_obj) (PROFILE=$PROFILE: $(profile_base) + $(profile_fragments))"
 echo "rustc:       $(ver $KRUSTC --version) (kernel), $(ver rustc --version) (userspace)"
 echo "bindgen:     $(ver $BINDGEN --version)"
 echo "clang:       $(ver clang-"$LLVM_VERSION" --version)"
