@@ -16,22 +16,43 @@ pub fn status_field(pid: &str, field: &str) -> io::Result<u64> {
     })
 }
 
-/// The mappings of this process.
-pub fn own_smaps() -> io::Result<Vec<Vma>> {
-    Ok(parse_smaps(&std::fs::read_to_string("/proc/self/smaps")?))
+/// The mappings of process `pid` ("self" for this one).
+pub fn smaps_of(pid: &str) -> io::Result<Vec<Vma>> {
+    Ok(parse_smaps(&std::fs::read_to_string(format!(
+        "/proc/{pid}/smaps"
+    ))?))
 }
 
-/// The mapping of this process that contains `addr`.
-pub fn own_vma_at(addr: usize) -> io::Result<Option<Vma>> {
-    Ok(own_smaps()?
+/// The mappings of this process.
+pub fn own_smaps() -> io::Result<Vec<Vma>> {
+    smaps_of("self")
+}
+
+/// The mapping of process `pid` that contains `addr`.
+pub fn vma_at_of(pid: &str, addr: usize) -> io::Result<Option<Vma>> {
+    Ok(smaps_of(pid)?
         .into_iter()
         .find(|v| v.start <= addr && addr < v.end))
 }
 
+/// The mapping of this process that contains `addr`.
+pub fn own_vma_at(addr: usize) -> io::Result<Option<Vma>> {
+    vma_at_of("self", addr)
+}
+
+/// The mapping of process `pid` that contains `addr`; an error if there is none.
+pub fn vma_containing(pid: &str, addr: usize) -> io::Result<Vma> {
+    vma_at_of(pid, addr)?.ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("no mapping at {addr:#x} in process {pid}"),
+        )
+    })
+}
+
 /// The mapping of this process that contains `addr`; an error if there is none.
 pub fn own_vma_containing(addr: usize) -> io::Result<Vma> {
-    own_vma_at(addr)?
-        .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no mapping at {addr:#x}")))
+    vma_containing("self", addr)
 }
 
 /// The processes (thread-group ids) that /proc lists, kernel threads included: what a

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use usac::os::{fork, hmm::Dmirror, in_child, ksm, numa, Exit, Mapping};
 use usac_selftests::cgroup::{keyed_in, Cgroup};
 use usac_selftests::memory::{own_lazy_zeroed, recycle_dirty_memory};
-use usac_selftests::procfs::{field_in, own_vma_containing, parse_smaps, Vma};
+use usac_selftests::procfs::{field_in, own_vma_containing, vma_containing, Vma};
 use usac_selftests::settings::Setting;
 
 const PAGE: usize = 4096;
@@ -29,11 +29,7 @@ fn vma_at(addr: usize) -> Result<Vma, NotPassed> {
 
 /// The mapping of process `pid` that contains `addr`.
 fn vma_of(pid: i32, addr: usize) -> Result<Vma, NotPassed> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps")).map_err(fail)?;
-    parse_smaps(&text)
-        .into_iter()
-        .find(|v| v.start <= addr && addr < v.end)
-        .ok_or_else(|| fail(format!("no mapping at {addr:#x} in process {pid}")))
+    vma_containing(&pid.to_string(), addr).map_err(fail)
 }
 
 fn meminfo(field: &str) -> Result<u64, NotPassed> {
