@@ -83,18 +83,20 @@ profile_base() { table_field profiles.tsv "$PROFILE" 2; }
 # Config fragments (kernel/configs/) merged onto the base for $PROFILE.
 profile_fragments() { table_field profiles.tsv "$PROFILE" 3 | tr ',' ' '; }
 
-# Debian's configuration of kernel $LINUX (xz-compressed): from the machine's apt sources (installed
-# by `make setup`) or fetched with scripts/fetch-debian-package.sh.
-debian_config() {
-	local spec pkg suite
-	spec=$(table_field kernels.tsv "$LINUX" 4)
-	pkg=${spec%%/*}
+# Where Debian package PKG of kernel $LINUX has its files ("" for /): installed from the machine's
+# apt sources by `make setup` ("machine" in kernels.tsv), or fetched into the build directory with
+# scripts/fetch-debian-package.sh from the suite kernels.tsv names.
+debian_package_root() {
+	local suite
 	suite=$(table_field kernels.tsv "$LINUX" 3)
-	if [ "$suite" = machine ]; then
-		echo "/usr/src/$spec"
-	else
-		echo "$("$REPO/scripts/fetch-debian-package.sh" "$pkg" "$suite")/usr/src/$spec"
-	fi
+	[ "$suite" = machine ] || "$REPO/scripts/fetch-debian-package.sh" "$1" "$suite"
+}
+
+# Debian's configuration of kernel $LINUX (xz-compressed).
+debian_config() {
+	local spec
+	spec=$(table_field kernels.tsv "$LINUX" 4)
+	echo "$(debian_package_root "${spec%%/*}")/usr/src/$spec"
 }
 
 # The C programs of the EXAMPLES sections of man/man2/*.2, extracted (scripts/man-example.pl) and

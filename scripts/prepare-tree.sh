@@ -12,12 +12,8 @@ set -euo pipefail
 
 SRC=$(kernel_src)
 if [ -z "${KERNEL_SRC:-}" ] && [ ! -f "$SRC/Makefile" ]; then
-	if [ "$(table_field kernels.tsv "$LINUX" 3)" = machine ]; then
-		tarball=/usr/src/$(table_field kernels.tsv "$LINUX" 2).tar.xz # installed by make setup
-	else
-		pkg=$(table_field kernels.tsv "$LINUX" 2)
-		tarball=$("$REPO/scripts/fetch-debian-package.sh" "$pkg" "$(table_field kernels.tsv "$LINUX" 3)")/usr/src/$pkg.tar.xz
-	fi
+	pkg=$(table_field kernels.tsv "$LINUX" 2)
+	tarball=$(debian_package_root "$pkg")/usr/src/$pkg.tar.xz
 	info "extracting $tarball"
 	mkdir -p "$BUILD_DIR/src"
 	tar -C "$BUILD_DIR/src" -xf "$tarball"

@@ -89,20 +89,25 @@ fn touch_pages(m: &Mapping, pages: Range<usize>) {
     }
 }
 
-/// Runs the test on CPU 0 only: pages it faults in then wait in that CPU's LRU batch, which
-/// MADV_PAGEOUT (and migration) drain on the calling CPU only.
-fn on_cpu0() -> TestResult {
-    let mut cpus = nix::sched::CpuSet::new();
-    cpus.set(0).map_err(fail)?;
-    nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &cpus).map_err(fail)
+/// This process pinned to CPU 0 while it lives, its affinity restored on drop: pages it faults
+/// in then wait in that CPU's LRU batch, which MADV_PAGEOUT drains on the calling CPU only.
+struct OnCpu0(nix::sched::CpuSet);
+
+impl OnCpu0 {
+    fn pin() -> Result<Self, NotPassed> {
+        let me = nix::unistd::Pid::from_raw(0);
+        let old = nix::sched::sched_getaffinity(me).map_err(fail)?;
+        let mut cpu0 = nix::sched::CpuSet::new();
+        cpu0.set(0).map_err(fail)?;
+        nix::sched::sched_setaffinity(me, &cpu0).map_err(fail)?;
+        Ok(OnCpu0(old))
+    }
 }
 
-fn all_cpus() {
-    let mut cpus = nix::sched::CpuSet::new();
-    for c in 0..nix::sched::CpuSet::count() {
-        let _ = cpus.set(c);
+impl Drop for OnCpu0 {
+    fn drop(&mut self) {
+        let _ = nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &self.0);
     }
-    let _ = nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &cpus);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -111,13 +116,7 @@ fn all_cpus() {
 fn written_pages_go_to_swap_and_zswap_and_come_back_without_a_new_zero_fill() -> TestResult {
     let swaps = std::fs::read_to_string("/proc/swaps").map_err(fail)?;
     ensure!(swaps.lines().count() > 1, "no active swap: {swaps}");
-    on_cpu0()?;
-    let result = swap_round_trips();
-    all_cpus();
-    result
-}
-
-fn swap_round_trips() -> TestResult {
+    let _cpu0 = OnCpu0::pin()?;
     const ZSWAP: &str = "/sys/module/zswap/parameters/enabled";
     const PAGES: usize = 64; // 0..32 written, 32..48 read, 48..64 untouched
     for zswap in ["N", "Y"] {
