@@ -38,7 +38,7 @@ bench: kernel
 report: kernel
 	@$(S)/report.sh
 
-## make mm-compare the kernel's mm selftests on this kernel and with CONFIG_USAC_MEM=n: must match
+## make mm-compare the kernel's mm selftests on several kernels (and through the shim): must match; PROFILE=distro adds KSM, migration, HMM
 mm-compare: setup
 	@$(S)/mm-compare.sh
 

@@ -15,6 +15,7 @@ PACKAGES=(
 	gcc libc6-dev     # the static C programs of the manual pages' EXAMPLES (and mm-compare)
 	mandoc groff-base # `make check` lints the manual pages, `make man` renders them
 	rsync             # the kernel's headers_install, for `make mm-compare`
+	libnuma-dev       # mm-compare's ksm_tests and migration link libnuma statically
 	patch procps git  # applying the series and the mutants; pgrep; make patches
 )
 # Every command a make target runs, checked after the installs: a target that needs a tool this

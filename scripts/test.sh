@@ -24,4 +24,4 @@ info "console log: $LOG; total $(($(date +%s) - t0)) s"
 # A user's command is checked but not pinned; the profile's own runner must report every suite.
 expect=$PROFILE
 [ -z "${CMD:-}" ] || expect=custom
-"$CHECK" --expect "$expect" --linux "$LINUX" "$LOG"
+"$CHECK" --expect "$expect" --profile "$PROFILE" --linux "$LINUX" "$LOG"
