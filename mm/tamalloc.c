@@ -87,6 +87,28 @@ unsigned long usac_mm_lazy_zeroed_pages(struct mm_struct *mm)
 }
 
 /**
+ * usac_mm_vm_pages - the size of an address space and its tamalloc part
+ * @mm: the address space; no lock needed
+ * @total_vm: where to store total_vm, in pages
+ * @tamalloc_vm: where to store usac_tamalloc_vm, in pages
+ *
+ * The two are read as one pair, as they were between two changes of the
+ * mappings: *@tamalloc_vm is never larger than *@total_vm. Spins only while
+ * a writer, which is not preempted meanwhile, updates them.
+ */
+void usac_mm_vm_pages(struct mm_struct *mm, unsigned long *total_vm,
+		      unsigned long *tamalloc_vm)
+{
+	unsigned int seq;
+
+	do {
+		seq = read_seqcount_begin(&mm->usac_vm_seq);
+		*total_vm = READ_ONCE(mm->total_vm);
+		*tamalloc_vm = READ_ONCE(mm->usac_tamalloc_vm);
+	} while (read_seqcount_retry(&mm->usac_vm_seq, seq));
+}
+
+/**
  * usac_report_usage - the tamalloc lines of /proc/PID/status
  * @m: the status file
  * @mm: the task's address space

@@ -16,12 +16,15 @@ struct seq_file;
 void usac_tamalloc_zero_fill(struct vm_area_struct *vma, struct folio *folio,
 			     unsigned long addr);
 unsigned long usac_mm_lazy_zeroed_pages(struct mm_struct *mm);
+void usac_mm_vm_pages(struct mm_struct *mm, unsigned long *total_vm,
+		      unsigned long *tamalloc_vm);
 void usac_report_usage(struct seq_file *m, struct mm_struct *mm);
 
 static inline void usac_mm_init(struct mm_struct *mm)
 {
 	atomic_long_set(&mm->usac_lazy_zeroed_pages, 0);
 	mm->usac_tamalloc_vm = 0;
+	seqcount_init(&mm->usac_vm_seq);
 #ifdef CONFIG_USAC_MEM_DEBUG_SHIM_ALL_ANON
 	atomic_long_set(&mm->usac_shim_anon_pages, 0);
 #endif
@@ -29,8 +32,23 @@ static inline void usac_mm_init(struct mm_struct *mm)
 
 /*
  * mm->usac_tamalloc_vm follows total_vm: vm_stat_account() and the munmap
- * paths call this under the mmap write lock; readers use READ_ONCE().
+ * paths call this under the mmap write lock, between usac_vm_stat_begin()
+ * and usac_vm_stat_end() around the change of total_vm, so that
+ * usac_mm_vm_pages() reads the two as one pair without that lock.
  */
+static inline void usac_vm_stat_begin(struct mm_struct *mm)
+{
+	/* Not preempted while the count is odd: readers spin meanwhile. */
+	preempt_disable();
+	write_seqcount_begin(&mm->usac_vm_seq);
+}
+
+static inline void usac_vm_stat_end(struct mm_struct *mm)
+{
+	write_seqcount_end(&mm->usac_vm_seq);
+	preempt_enable();
+}
+
 static inline void usac_vm_stat_account(struct mm_struct *mm, vm_flags_t flags,
 					long npages)
 {
@@ -115,6 +133,8 @@ static inline void usac_tamalloc_zero_fill(struct vm_area_struct *vma,
 static inline void usac_tamalloc_count_zeroed(struct vm_area_struct *vma,
 					      long nr) { }
 static inline void usac_mm_init(struct mm_struct *mm) { }
+static inline void usac_vm_stat_begin(struct mm_struct *mm) { }
+static inline void usac_vm_stat_end(struct mm_struct *mm) { }
 static inline void usac_vm_stat_account(struct mm_struct *mm, vm_flags_t flags,
 					long npages) { }
 static inline void usac_mm_dup_vm_stat(struct mm_struct *mm,

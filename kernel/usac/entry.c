@@ -14,13 +14,14 @@
 #define MODULE_PARAM_PREFIX "usac_mem."
 
 /*
- * The statistics show what /proc/PID/status and /proc/PID/oom_score show to
- * any user on a default procfs mount. For systems that mount /proc with
- * hidepid, usac_mem.restrict_stats=1 (or
- * /sys/module/usac_mem/parameters/restrict_stats) limits them to the
- * processes the caller may read with ptrace_may_access(PTRACE_MODE_READ_FSCREDS).
+ * Which processes the statistics show (include/uapi/linux/usac_mem.h): by
+ * default those the caller may read with
+ * ptrace_may_access(PTRACE_MODE_READ_FSCREDS), as /proc with
+ * hidepid=invisible. usac_mem.restrict_stats=0 (or 0 in
+ * /sys/module/usac_mem/parameters/restrict_stats, root only) is the opt-in
+ * that shows every process of the caller's pid namespace to any caller.
  */
-static bool restrict_stats;
+static bool restrict_stats = true;
 module_param(restrict_stats, bool, 0644);
 
 static int __init usac_mem_initcall(void)

@@ -4,22 +4,23 @@
 //! OOM scores, for one process or every process of the caller's pid namespace.
 //!
 //! Cost and locking: processes are walked under `rcu_read_lock`, 64 per read-side critical
-//! section, and each is read there under its task lock, once: the address space's counters
+//! section, with a scheduling point and a check for a fatal signal (`EINTR`) between two, and
+//! each is read there under its task lock, once: the address space's counters
 //! (`total_vm`, RSS, the tamalloc size and zero-fill count, all kept by mm as the address space
 //! changes), the command name and the OOM badness, as the OOM killer reads them while it walks
 //! the tasks. No lock of another process's address space is taken, no VMA is walked and no task
 //! reference is taken, so the cost of a process does not depend on its mappings, and a process
 //! that holds its mmap lock does not stall the call. Nothing sleeps under RCU: the output buffer
-//! gets room for a batch before each critical section, and `copy_to_user` comes last, outside
-//! every lock.
+//! gets room for a batch before each critical section (sized by what the caller may see, and
+//! charged to its memory cgroup), and `copy_to_user` comes last, outside every lock.
 
 use kernel::{
     alloc::{flags::*, KVVec},
-    mm::{oom, MmWithUser},
+    mm::{oom, Mm, MmWithUser},
     page::PAGE_SIZE,
     pid_namespace::PidNamespace,
     prelude::*,
-    sync::rcu,
+    sync::{aref::ARef, rcu},
     task::{self, Pid, PtraceMode, Task},
     uaccess::{UserPtr, UserSlice},
     usac::{
@@ -36,10 +37,10 @@ const KB_PER_PAGE: u64 = (PAGE_SIZE / 1024) as u64;
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Visibility {
     /// Every process of the caller's pid namespace: the fields are those that a default procfs
-    /// mount shows to any user.
+    /// mount shows to any user. Only with `usac_mem.restrict_stats=0`, an opt-in.
     All,
-    /// Only the processes the caller may read with `ptrace_may_access(PTRACE_MODE_READ_FSCREDS)`,
-    /// as /proc mounted with `hidepid` does.
+    /// Only the processes the caller may read with `ptrace_may_access(PTRACE_MODE_READ_FSCREDS)`
+    /// (which asks the LSMs), as /proc mounted with `hidepid=invisible` does: the default.
     Ptraceable,
 }
 
@@ -72,18 +73,22 @@ struct Usage {
 impl Usage {
     /// Reads the counters of `mm`; O(1), takes no lock of `mm`.
     fn of(mm: &MmWithUser) -> Self {
+        let (reserved, tamalloc) = mm.vm_and_tamalloc_pages();
         Self {
             has_mm: true,
-            reserved: mm.total_vm() as u64,
+            reserved: reserved as u64,
             committed: mm.rss() as u64,
-            tamalloc: mm.tamalloc_vm() as u64,
+            tamalloc: tamalloc as u64,
             lazy_zeroed: mm.lazy_zeroed_pages() as u64,
         }
     }
 
-    /// Reads the address space of `task`, if it has one, under one task lock round-trip.
-    fn of_task(task: &Task) -> Self {
-        task.lock().mm().map_or_else(Self::default, Self::of)
+    /// Adds `other` to `self`.
+    fn add(&mut self, other: &Self) {
+        self.reserved += other.reserved;
+        self.committed += other.committed;
+        self.tamalloc += other.tamalloc;
+        self.lazy_zeroed += other.lazy_zeroed;
     }
 }
 
@@ -137,39 +142,55 @@ fn process_entry(pid: Pid, task: &Task, total_pages: usize) -> zamora_proc_mem_s
     entry
 }
 
+/// How many processes a walk found that the caller may see, and how many it hid.
+#[derive(Default)]
+struct Walk {
+    shown: usize,
+    hidden: usize,
+}
+
 /// Calls `f` for every process of `ns` that `visibility` allows, in ascending pid order, under
 /// the RCU read lock, `BATCH` processes per read-side critical section: `f` must not sleep.
 /// `prepare` runs before each batch, outside RCU, where it may allocate; both get `state`.
+/// Between two batches the walk reschedules if needed and stops with `EINTR` if the caller is
+/// being killed, so that a namespace of any size neither stalls a CPU nor delays a kill.
 /// Processes that appear or exit meanwhile are listed or not, but never twice, and never out of
-/// order. Returns the number of processes.
+/// order.
 fn for_each_process<S>(
     ns: &PidNamespace,
     visibility: Visibility,
     state: &mut S,
     mut prepare: impl FnMut(&mut S) -> Result,
-    mut f: impl FnMut(&mut S, Pid, &Task) -> Result,
-) -> Result<usize> {
+    mut f: impl FnMut(&mut S, Pid, &Task, &rcu::Guard) -> Result,
+) -> Result<Walk> {
     let mut next: Pid = 1;
-    let mut total = 0;
+    let mut walk = Walk::default();
     loop {
         prepare(state)?;
         let rcu = rcu::read_lock();
         for _ in 0..BATCH {
             let Some((pid, task)) = ns.next_process(next, &rcu) else {
-                return Ok(total);
+                return Ok(walk);
             };
             next = pid + 1;
             if visibility.allows(task) {
-                total += 1;
-                f(state, pid, task)?;
+                walk.shown += 1;
+                f(state, pid, task, &rcu)?;
+            } else {
+                walk.hidden += 1;
             }
         }
+        drop(rcu);
+        if current!().fatal_signal_pending() {
+            return Err(EINTR);
+        }
+        task::cond_resched();
     }
 }
 
 /// Makes room in `entries` for the next batch, up to `count` entries in all.
 fn make_room(entries: &mut KVVec<zamora_proc_mem_stats>, count: usize) -> Result {
-    Ok(entries.reserve(BATCH.min(count - entries.len()), GFP_KERNEL)?)
+    Ok(entries.reserve(BATCH.min(count - entries.len()), GFP_KERNEL_ACCOUNT)?)
 }
 
 /// `zamora_mem_stats_process(pid, buf, count, flags)`.
@@ -185,13 +206,11 @@ pub(crate) fn mem_stats_process(
     }
     let ns = current!().get_pid_ns().ok_or(ESRCH)?;
     let total_pages = oom::total_pages();
-    // Sized from the process count, before any lock; it only grows if processes appear.
-    let mut entries = KVVec::with_capacity(count.min(task::nr_processes() + BATCH), GFP_KERNEL)?;
-
-    // Entries are added under RCU, so room for a batch is made before each one: `push` then
-    // never allocates.
+    // Entries are added under RCU, so room for a batch is made before each one (`push` then
+    // never allocates): the buffer grows with what the caller may see, not with the system.
+    let mut entries = KVVec::new();
     let found = if pid > 0 {
-        make_room(&mut entries, count)?;
+        make_room(&mut entries, count.min(1))?;
         let rcu = rcu::read_lock();
         let (tgid, task) = ns.find_process(pid, &rcu).ok_or(ESRCH)?;
         // Hidden as if it did not exist, as /proc mounted with hidepid=invisible does.
@@ -208,7 +227,7 @@ pub(crate) fn mem_stats_process(
             visibility,
             &mut entries,
             |entries| make_room(entries, count),
-            |entries, pid, task| {
+            |entries, pid, task, _| {
                 if entries.len() < count {
                     // Within the room made before the batch: this does not allocate.
                     entries.push(process_entry(pid, task, total_pages), GFP_NOWAIT)?;
@@ -216,6 +235,7 @@ pub(crate) fn mem_stats_process(
                 Ok(())
             },
         )?
+        .shown
     };
 
     let mut out = UserSlice::new(
@@ -229,33 +249,51 @@ pub(crate) fn mem_stats_process(
     Ok(found)
 }
 
+/// An address space a global reading found, held (`mmgrab()`) until the reading ends so that no
+/// other one can take its address meanwhile, and what it used then.
+type Seen = (ARef<Mm>, Usage);
+
 /// `zamora_mem_stats_global(out, flags)`: sums over the processes that a `pid == 0` listing
-/// returns, in one pass.
+/// returns, in one pass, each live address space counted once: processes that share one
+/// (`CLONE_VM` without `CLONE_THREAD`, a `vfork()` child before it execs) add it once, and a
+/// process whose leader has exited counts the address space its other threads keep.
 pub(crate) fn mem_stats_global(out: UserPtr, flags: u32, visibility: Visibility) -> Result<usize> {
     if flags != 0 {
         return Err(EINVAL);
     }
     let ns = current!().get_pid_ns().ok_or(ESRCH)?;
-    // The processes with an address space, and the sum of their usage.
-    let mut totals = (0u64, Usage::default());
-    for_each_process(
+    // The processes with an address space, and each address space once they are sorted.
+    let mut found = (0u64, KVVec::<Seen>::new());
+    let walk = for_each_process(
         &ns,
         visibility,
-        &mut totals,
-        |_| Ok(()),
-        |(processes, sum), _, task| {
-            let usage = Usage::of_task(task);
-            if usage.has_mm {
+        &mut found,
+        // Room for a batch, made outside RCU: `push` then never allocates.
+        |(_, seen)| Ok(seen.reserve(BATCH, GFP_KERNEL_ACCOUNT)?),
+        |(processes, seen), _, task, rcu| {
+            if task.is_kthread() {
+                return Ok(());
+            }
+            let Some(locked) = task.lock_thread_with_mm(rcu) else {
+                return Ok(());
+            };
+            if let Some(mm) = locked.mm() {
                 *processes += 1;
-                sum.reserved += usage.reserved;
-                sum.committed += usage.committed;
-                sum.tamalloc += usage.tamalloc;
-                sum.lazy_zeroed += usage.lazy_zeroed;
+                seen.push((ARef::from(&**mm), Usage::of(mm)), GFP_NOWAIT)?;
             }
             Ok(())
         },
     )?;
-    let (nr_processes, sum) = totals;
+    let (nr_processes, mut seen) = found;
+    seen.sort_unstable_by_key(|(mm, _)| mm.as_raw() as usize);
+    let mut sum = Usage::default();
+    for (i, (mm, usage)) in seen.iter().enumerate() {
+        if i == 0 || seen[i - 1].0.as_raw() != mm.as_raw() {
+            sum.add(usage);
+        }
+    }
+    // The references go outside every lock: the last one frees its address space.
+    drop(seen);
     let reserved_kb = sum.reserved * KB_PER_PAGE;
     let committed_kb = sum.committed * KB_PER_PAGE;
     let stats = zamora_global_mem_stats {
@@ -267,6 +305,7 @@ pub(crate) fn mem_stats_global(out: UserPtr, flags: u32, visibility: Visibility)
         tamalloc_kb: sum.tamalloc * KB_PER_PAGE,
         lazy_zeroed_pages: sum.lazy_zeroed,
         totalram_kb: oom::totalram_pages() as u64 * KB_PER_PAGE,
+        nr_hidden: walk.hidden as u64,
         ..Default::default()
     };
     UserSlice::new(out, core::mem::size_of::<zamora_global_mem_stats>())

@@ -4,7 +4,6 @@
 //! space.
 
 use crate::{bindings, mm::Mm, transmute::AsBytes};
-use core::ptr::addr_of;
 
 pub use uapi::{
     zamora_global_mem_stats, zamora_proc_mem_stats, ZAMORA_PROC_KTHREAD, ZAMORA_PROC_NO_MM,
@@ -21,13 +20,15 @@ const _: () = assert!(core::mem::size_of::<zamora_proc_mem_stats>() == 104);
 const _: () = assert!(core::mem::size_of::<zamora_global_mem_stats>() == 96);
 
 impl Mm {
-    /// Pages in the address space's `VM_TAMALLOC` VMAs, kept with `total_vm` (/proc's
-    /// `VmTamalloc`).
+    /// Pages in the address space (`total_vm`, /proc's `VmSize`) and in its `VM_TAMALLOC` VMAs
+    /// (/proc's `VmTamalloc`), read as one pair (`usac_mm_vm_pages()`): the second is never
+    /// larger than the first, as a pair of separate reads could give while the mappings change.
     #[inline]
-    pub fn tamalloc_vm(&self) -> usize {
-        // SAFETY: `self` is valid. The counter is updated under the mmap write lock and read
-        // without a lock, like `total_vm`: once (`READ_ONCE`).
-        unsafe { addr_of!((*self.as_raw()).__bindgen_anon_1.usac_tamalloc_vm).read_volatile() }
+    pub fn vm_and_tamalloc_pages(&self) -> (usize, usize) {
+        let (mut total, mut tamalloc) = (0, 0);
+        // SAFETY: `self` is valid; the function only reads the two counters, as one pair.
+        unsafe { bindings::usac_mm_vm_pages(self.as_raw(), &mut total, &mut tamalloc) };
+        (total, tamalloc)
     }
 
     /// Pages that the tamalloc shim (`mm/tamalloc.c`) has committed and zero-filled in this

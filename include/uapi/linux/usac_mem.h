@@ -90,23 +90,34 @@
  * faulting one have been written, the faulting one may be partly written,
  * and none after it; the call returns -EFAULT and no count.
  *
- * Every field is one that /proc/PID/status, /proc/PID/oom_score and
- * /proc/PID/oom_score_adj show to any user on a default procfs mount, so
- * any caller may read every process of its pid namespace. For systems that
- * mount /proc with hidepid, the boot parameter usac_mem.restrict_stats=1 (or
- * /sys/module/usac_mem/parameters/restrict_stats at run time; default off)
- * limits both statistics calls to the processes the caller may read with
- * ptrace_may_access(PTRACE_MODE_READ_FSCREDS). The others are hidden as if
- * they did not exist, as /proc mounted with hidepid=invisible hides them:
- * pid > 0 naming one fails with ESRCH, and pid == 0 listings and the global
- * sums leave them out (the count returned is of the visible processes).
+ * Visibility: both statistics calls show a process only if the caller may
+ * read it with ptrace_may_access(PTRACE_MODE_READ_FSCREDS), the check /proc
+ * makes when mounted with hidepid=invisible, which asks the LSMs (SELinux,
+ * AppArmor, Landlock...): a caller sees its own processes (unless made
+ * non-dumpable), and CAP_SYS_PTRACE sees all. The others are hidden as if
+ * they did not exist: pid > 0 naming one fails with ESRCH, and pid == 0
+ * listings and the global sums leave them out (the count returned is of the
+ * visible processes; zamora_global_mem_stats.nr_hidden counts the others).
+ * Opt-in, root only: usac_mem.restrict_stats=0 on the command line (or 0 in
+ * /sys/module/usac_mem/parameters/restrict_stats) shows every process of
+ * the caller's pid namespace to any caller, as a default procfs mount's
+ * status files do. Its risk: a procfs mount with hidepid or subset=pid, a
+ * service's ProtectProc= and an LSM's file rules no longer hide processes
+ * from this call, which reads every pid, comm, RSS and OOM score in one
+ * call (the OOM score adjustment tells foreground from background
+ * applications; lazy_zeroed_pages counts single-page first writes).
  *
  * Each process costs the same whatever its mappings: the values are counters
  * that mm keeps, read under the task lock; no lock of the process's address
  * space is taken.
  *
+ * A listing reschedules between batches of processes and stops when the
+ * caller is being killed. Kernel memory it takes is charged to the caller's
+ * memory cgroup and grows with what the caller may see (one entry for
+ * pid > 0).
+ *
  * Errors: EINVAL (pid < 0 or flags not 0), ESRCH (no such process, or one
- * hidden by restrict_stats), EFAULT (buf), ENOMEM.
+ * the caller may not see), EFAULT (buf), ENOMEM, EINTR (fatal signal).
  */
 struct zamora_proc_mem_stats {
 	__s32 pid;			/* thread-group id in the caller's pid namespace */
@@ -144,7 +155,8 @@ struct zamora_global_mem_stats {
 	__u64 tamalloc_kb;
 	__u64 lazy_zeroed_pages;	/* sum of the counted processes' counters */
 	__u64 totalram_kb;
-	__u64 __spare[4];		/* zero */
+	__u64 nr_hidden;		/* processes of the namespace the caller may not see */
+	__u64 __spare[3];		/* zero */
 };
 
 #endif /* _UAPI_LINUX_USAC_MEM_H */

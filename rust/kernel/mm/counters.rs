@@ -12,14 +12,6 @@ use crate::{
 use core::ptr::addr_of;
 
 impl Mm {
-    /// Returns the number of pages mapped in the address space (`total_vm`, /proc's `VmSize`).
-    #[inline]
-    pub fn total_vm(&self) -> usize {
-        // SAFETY: The pointer is valid since self is a reference. /proc reads this word without a
-        // lock, and so do we: once (`READ_ONCE`), since mmap and munmap update it concurrently.
-        unsafe { addr_of!((*self.as_raw()).__bindgen_anon_1.total_vm).read_volatile() }
-    }
-
     /// Returns the number of resident pages, summed exactly over the per-CPU counters as /proc's
     /// `VmRSS` does (`get_mm_rss_sum()`).
     ///

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Processes and kernel threads.
+//! Processes and kernel threads, and what a long walk over them needs: a scheduling point and a
+//! check for fatal signals between steps.
 //!
-//! C header: [`include/linux/sched/stat.h`](srctree/include/linux/sched/stat.h).
+//! C headers: [`include/linux/sched/stat.h`](srctree/include/linux/sched/stat.h),
+//! [`include/linux/sched/signal.h`](srctree/include/linux/sched/signal.h).
 
 use crate::{bindings, task::Task};
 use core::ptr::addr_of;
@@ -24,13 +26,33 @@ impl Task {
         let flags = unsafe { addr_of!((*self.0.get()).flags).read_volatile() };
         flags & bindings::PF_KTHREAD != 0
     }
+
+    /// Returns whether the task has a fatal signal pending (`fatal_signal_pending()`), e.g. is
+    /// being killed: a long loop in a system call then stops and returns `EINTR`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(!kernel::current!().fatal_signal_pending());
+    /// ```
+    #[inline]
+    pub fn fatal_signal_pending(&self) -> bool {
+        // SAFETY: By the type invariant, we know that `self.0` is valid.
+        unsafe { bindings::fatal_signal_pending(self.0.get()) }
+    }
 }
 
-/// Returns the number of processes in the system, in all pid namespaces (`nr_processes()`): an
-/// upper bound for any one namespace, e.g. to size a buffer before listing them.
+/// Lets another task run if one should (`cond_resched()`): a scheduling point, for long loops in
+/// process context. Call it outside every spinlock and RCU read-side critical section: it may
+/// sleep.
+///
+/// # Examples
+///
+/// ```
+/// kernel::task::cond_resched();
+/// ```
 #[inline]
-pub fn nr_processes() -> usize {
-    // SAFETY: Only sums per-CPU counters.
-    let nr = unsafe { bindings::nr_processes() };
-    usize::try_from(nr).unwrap_or(0)
+pub fn cond_resched() {
+    // SAFETY: Always safe to call; sleeping in atomic context is reported by the kernel.
+    unsafe { bindings::cond_resched() };
 }

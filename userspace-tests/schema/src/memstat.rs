@@ -44,10 +44,12 @@ pub struct Global {
     pub tamalloc_kb: u64,
     pub lazy_zeroed_pages: u64,
     pub totalram_kb: u64,
+    /// Processes of the caller's pid namespace that it may not see, left out of the sums.
+    pub nr_hidden: u64,
 }
 
 impl Versioned for Global {
-    const SCHEMA: &'static str = "usac-memstat-global/1";
+    const SCHEMA: &'static str = "usac-memstat-global/2";
 }
 
 #[cfg(test)]

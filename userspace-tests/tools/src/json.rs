@@ -40,6 +40,7 @@ pub fn global(g: &GlobalStats) -> Global {
         tamalloc_kb: g.tamalloc_kb,
         lazy_zeroed_pages: g.lazy_zeroed_pages,
         totalram_kb: g.totalram_kb,
+        nr_hidden: g.nr_hidden,
     }
 }
 
@@ -75,7 +76,7 @@ mod tests {
         };
         let text = serde_json::to_string(&global(&g)).unwrap();
         assert!(
-            text.starts_with("{\"schema\":\"usac-memstat-global/1\",\"reserved_kb\":2048,"),
+            text.starts_with("{\"schema\":\"usac-memstat-global/2\",\"reserved_kb\":2048,"),
             "{text}"
         );
     }

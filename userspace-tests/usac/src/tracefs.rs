@@ -1,5 +1,5 @@
-//! usac_mem's trace events (include/trace/events/usac_mem.h), switched on and read back through
-//! tracefs.
+//! usac_mem's trace events (include/trace/events/usac_mem.h), and kmem's `kmalloc` (what kernel
+//! memory a call takes), switched on and read back through tracefs.
 
 use std::io;
 
@@ -44,6 +44,61 @@ fn write(file: &str, value: &str) -> io::Result<()> {
 /// Switches every usac_mem event on or off.
 pub fn enable_usac_events(on: bool) -> io::Result<()> {
     write("events/usac_mem/enable", if on { "1" } else { "0" })
+}
+
+/// One `kmem:kmalloc` event: `bytes` requested by task `pid`, `accounted` if requested with
+/// `__GFP_ACCOUNT` (charged to its memory cgroup where the kernel has them; the event's own
+/// `accounted` field is false on a kernel without `CONFIG_MEMCG`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kmalloc {
+    pub pid: u32,
+    pub bytes: u64,
+    pub accounted: bool,
+}
+
+/// Switches the `kmem:kmalloc` event on, for the tasks `filter` selects (a tracefs event filter,
+/// e.g. `common_pid == 42`), or off.
+pub fn trace_kmalloc(filter: Option<&str>) -> io::Result<()> {
+    match filter {
+        Some(f) => {
+            write("events/kmem/kmalloc/filter", f)?;
+            write("events/kmem/kmalloc/enable", "1")
+        }
+        None => {
+            write("events/kmem/kmalloc/enable", "0")?;
+            write("events/kmem/kmalloc/filter", "0")
+        }
+    }
+}
+
+/// The `kmem:kmalloc` events in the trace buffer, oldest first.
+pub fn kmallocs() -> io::Result<Vec<Kmalloc>> {
+    let text = std::fs::read_to_string(format!("{TRACING}/trace"))?;
+    text.lines()
+        .filter(|l| !l.starts_with('#') && l.contains(": kmalloc: "))
+        .map(|l| {
+            parse_kmalloc(l).ok_or_else(|| {
+                io::Error::new(io::ErrorKind::InvalidData, format!("trace line: {l}"))
+            })
+        })
+        .collect()
+}
+
+/// Parses `COMM-PID [CPU] FLAGS TIME: kmalloc: call_site=... bytes_req=N ... gfp_flags=FLAGS ...`.
+fn parse_kmalloc(line: &str) -> Option<Kmalloc> {
+    let (task, rest) = line.split_once(" [")?;
+    let pid = task.trim().rsplit_once('-')?.1.parse().ok()?;
+    let (_, fields) = rest.split_once(": kmalloc: ")?;
+    let field = |key: &str| -> Option<&str> {
+        fields
+            .split_whitespace()
+            .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+    };
+    Some(Kmalloc {
+        pid,
+        bytes: field("bytes_req")?.parse().ok()?,
+        accounted: field("gfp_flags")?.contains("ACCOUNT"),
+    })
 }
 
 /// The size of each CPU's trace buffer, in KiB.
@@ -146,5 +201,16 @@ mod tests {
             })
         );
         assert_eq!(parse("x-1 [0] ..: usac_tamalloc: size=1"), None);
+        let k = " usac-selftest-s-88 [000] ..... 3.25: kmalloc: call_site=__kvmalloc_node_noprof+0x3f/0xd0 \
+                 ptr=000000005e6f0a2c bytes_req=6144 bytes_alloc=8192 \
+                 gfp_flags=GFP_KERNEL_ACCOUNT|__GFP_NOWARN node=-1 accounted=true";
+        assert_eq!(
+            parse_kmalloc(k),
+            Some(Kmalloc {
+                pid: 88,
+                bytes: 6144,
+                accounted: true
+            })
+        );
     }
 }

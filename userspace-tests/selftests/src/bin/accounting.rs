@@ -1,8 +1,8 @@
 //! The statistics are counters that mm keeps, not walks: `tamalloc_kb` is exact through every
 //! change of the mappings (checked against a walk of /proc/PID/smaps and the `VmTamalloc` line of
-//! /proc/PID/status), a process that holds its mmap lock does not stall the calls, and the
-//! `usac_mem.restrict_stats` switch hides exactly other users' processes from an unprivileged
-//! caller.
+//! /proc/PID/status), a process that holds its mmap lock does not stall the calls, an
+//! unprivileged caller sees exactly its own user's processes by default (and every process only
+//! with the `usac_mem.restrict_stats=0` opt-in).
 
 use ktap::{ensure, ensure_eq, writer::fail, writer::NotPassed, TestResult};
 use nix::errno::Errno;
@@ -246,6 +246,12 @@ fn as_nobody(f: impl FnOnce() -> Result<(), String>) -> Result<Exit, NotPassed> 
             eprintln!("# child: setuid: {e}");
             return 2;
         }
+        // setuid() made the process non-dumpable (fs.suid_dumpable=0), which hides it from its
+        // own user's other processes; a login session's processes are dumpable.
+        if let Err(e) = nix::sys::prctl::set_dumpable(true) {
+            eprintln!("# child: PR_SET_DUMPABLE: {e}");
+            return 2;
+        }
         match f() {
             Ok(()) => 0,
             Err(e) => {
@@ -262,9 +268,15 @@ fn set_restrict(on: bool) -> TestResult {
         .map_err(|e| fail(format!("{RESTRICT}: {e}")))
 }
 
-fn unprivileged_callers_see_what_proc_shows_them() -> TestResult {
-    let switch = std::fs::read_to_string(RESTRICT).map_err(fail)?;
-    ensure_eq!(switch.trim(), "N", "restrict_stats at boot");
+/// With the open-mode opt-in, an unprivileged caller sees what a default procfs mount shows it.
+fn with_the_opt_in_unprivileged_callers_see_what_proc_shows_them() -> TestResult {
+    set_restrict(false)?;
+    let result = open_mode_listing_as_nobody();
+    set_restrict(true)?;
+    result
+}
+
+fn open_mode_listing_as_nobody() -> TestResult {
     let exit = as_nobody(|| {
         let me = std::process::id() as i32;
         let list = mem_stats_all().map_err(|e| format!("listing as nobody: {e}"))?;
@@ -314,32 +326,40 @@ fn unprivileged_callers_see_what_proc_shows_them() -> TestResult {
     Ok(())
 }
 
-fn restricted_mode_hides_other_users_processes() -> TestResult {
-    set_restrict(true)?;
+/// By default an unprivileged caller sees exactly the processes it may ptrace: its own user's.
+fn by_default_unprivileged_callers_see_only_their_own_processes() -> TestResult {
+    let switch = std::fs::read_to_string(RESTRICT).map_err(fail)?;
+    ensure_eq!(switch.trim(), "Y", "restrict_stats at boot");
+    // Every process there is now; the VM is quiescent, so the nobody child adds itself and its
+    // sibling, and nothing else comes or goes.
+    let root_before = mem_stats_all().map_err(fail)?.len() as u64;
     let exit = as_nobody(|| {
         let me = std::process::id() as i32;
+        let sibling = fork(|| {
+            std::thread::sleep(Duration::from_secs(60));
+            0
+        })
+        .map_err(|e| format!("fork: {e}"))?;
+        let sibling_pid = sibling.raw_pid();
         match mem_stats_process(1) {
             Err(e) if e.errno() == libc::ESRCH => {}
-            other => {
-                return Err(format!(
-                    "pid 1 as nobody, restricted: {other:?}, want ESRCH"
-                ))
-            }
+            other => return Err(format!("pid 1 as nobody: {other:?}, want ESRCH")),
         }
         let own = mem_stats_process(me).map_err(|e| format!("own pid: {e}"))?;
-        if own.pid != me {
-            return Err(format!("own entry: {own:?}"));
-        }
+        let other = mem_stats_process(sibling_pid).map_err(|e| format!("sibling: {e}"))?;
         let list = mem_stats_all().map_err(|e| format!("listing: {e}"))?;
         let pids: Vec<i32> = list.iter().map(|e| e.pid).collect();
-        if pids != [me] {
-            return Err(format!("restricted listing: {pids:?}, want only {me}"));
+        if pids != [me, sibling_pid] {
+            return Err(format!(
+                "listing as nobody: {pids:?}, want [{me}, {sibling_pid}]"
+            ));
         }
         let global = mem_stats_global().map_err(|e| format!("global: {e}"))?;
-        if global.nr_processes != 1 || global.reserved_kb != own.reserved_kb {
+        let want = (2, root_before, own.reserved_kb + other.reserved_kb);
+        let got = (global.nr_processes, global.nr_hidden, global.reserved_kb);
+        if got != want {
             return Err(format!(
-                "restricted global: {} processes, {} kB reserved; want 1 and {}",
-                global.nr_processes, global.reserved_kb, own.reserved_kb
+                "global as nobody (processes, hidden, reserved kB): {got:?}, want {want:?}"
             ));
         }
         Ok(())
@@ -348,20 +368,48 @@ fn restricted_mode_hides_other_users_processes() -> TestResult {
     let before = pids();
     let root = mem_stats_all();
     let after = pids();
-    let init = mem_stats_process(1);
-    set_restrict(false)?;
-    ensure_eq!(
-        exit?,
-        Exit::Code(0),
-        "restricted calls as nobody (reason above)"
-    );
+    ensure_eq!(exit?, Exit::Code(0), "calls as nobody (reason above)");
     let listed: Vec<i32> = root.map_err(fail)?.iter().map(|e| e.pid).collect();
     check_listed_pids(&listed, &before.map_err(fail)?, &after.map_err(fail)?)
-        .map_err(|e| fail(format!("root's listing in restricted mode: {e}")))?;
+        .map_err(|e| fail(format!("root's listing: {e}")))?;
     ensure_eq!(
-        init.map_err(fail)?,
-        mem_stats_process(1).map_err(fail)?,
-        "pid 1 as root, restricted and not"
+        mem_stats_global().map_err(fail)?.nr_hidden,
+        0,
+        "nr_hidden as root"
+    );
+    Ok(())
+}
+
+/// A record is one moment of its address space: while the process maps and unmaps 64 MiB of
+/// tamalloc memory as fast as it can (its other memory is a few MiB), no record shows more
+/// tamalloc memory than memory. Two separate reads of the counters could, between a munmap and
+/// the next mmap.
+fn a_record_never_shows_more_tamalloc_than_reserved_memory() -> TestResult {
+    let churner = fork(|| loop {
+        drop(Tamalloc::new(64 << 20));
+    })
+    .map_err(fail)?;
+    let until = Instant::now() + Duration::from_secs(2);
+    let (mut mapped, mut unmapped, mut torn) = (0, 0, Vec::new());
+    while Instant::now() < until {
+        let e = mem_stats_process(churner.raw_pid()).map_err(fail)?;
+        match e.tamalloc_kb {
+            0 => unmapped += 1,
+            t if t > e.reserved_kb => torn.push((t, e.reserved_kb)),
+            _ => mapped += 1,
+        }
+    }
+    drop(churner);
+    println!("# records with the 64 MiB mapped: {mapped}, unmapped: {unmapped}");
+    ensure!(
+        torn.is_empty(),
+        "{} records with tamalloc_kb > reserved_kb, e.g. {:?}",
+        torn.len(),
+        &torn[..torn.len().min(3)]
+    );
+    ensure!(
+        mapped > 0 && unmapped > 0,
+        "both states seen ({mapped}, {unmapped})"
     );
     Ok(())
 }
@@ -379,12 +427,16 @@ fn main() -> ExitCode {
                 calls_do_not_wait_for_a_held_mmap_lock,
             ),
             (
-                "unprivileged_callers_see_what_proc_shows_them",
-                unprivileged_callers_see_what_proc_shows_them,
+                "a_record_never_shows_more_tamalloc_than_reserved_memory",
+                a_record_never_shows_more_tamalloc_than_reserved_memory,
             ),
             (
-                "restricted_mode_hides_other_users_processes",
-                restricted_mode_hides_other_users_processes,
+                "by_default_unprivileged_callers_see_only_their_own_processes",
+                by_default_unprivileged_callers_see_only_their_own_processes,
+            ),
+            (
+                "with_the_opt_in_unprivileged_callers_see_what_proc_shows_them",
+                with_the_opt_in_unprivileged_callers_see_what_proc_shows_them,
             ),
         ],
     )

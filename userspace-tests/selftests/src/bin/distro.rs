@@ -2,7 +2,8 @@
 //! (PROFILE=distro), against what a tinyconfig kernel does not have: swap and zswap, KSM, memory
 //! cgroups, NUMA migration, cross-memory attach, memory failure and HMM device migration. Each
 //! test compares with ordinary mmap memory where the rule is "as on mmap memory", and counts
-//! first writes exactly where it is "committed once, through the shim".
+//! first writes exactly where it is "committed once, through the shim". Last, the statistics
+//! obey the LSMs Debian runs: a process Landlock forbids to ptrace is hidden.
 
 use ktap::{ensure, ensure_eq, writer::fail, writer::NotPassed, TestResult};
 use nix::errno::Errno;
@@ -821,6 +822,62 @@ fn hmm_migrates_written_pages_and_leaves_reserved_ones_alone() -> TestResult {
     Ok(())
 }
 
+/// A process in a Landlock domain may not ptrace the processes outside it, so the statistics
+/// calls hide them, even from root, as /proc with hidepid=invisible would; root outside the
+/// domain still sees the process inside.
+fn an_lsm_that_denies_ptrace_read_hides_the_process() -> TestResult {
+    let before = usac::mem_stats_all().map_err(fail)?.len() as u64;
+    let child = fork(|| {
+        let check = || -> Result<(), String> {
+            usac::os::landlock::restrict_self().map_err(|e| format!("landlock: {e}"))?;
+            let me = std::process::id() as i32;
+            match usac::mem_stats_process(1) {
+                Err(e) if e.errno() == libc::ESRCH => {}
+                other => return Err(format!("pid 1 from the domain: {other:?}, want ESRCH")),
+            }
+            let pids: Vec<i32> = usac::mem_stats_all()
+                .map_err(|e| e.to_string())?
+                .iter()
+                .map(|e| e.pid)
+                .collect();
+            if pids != [me] {
+                return Err(format!("listing from the domain: {pids:?}, want [{me}]"));
+            }
+            let g = usac::mem_stats_global().map_err(|e| e.to_string())?;
+            if (g.nr_processes, g.nr_hidden) != (1, before) {
+                return Err(format!(
+                    "global from the domain (processes, hidden): ({}, {}), want (1, {before})",
+                    g.nr_processes, g.nr_hidden
+                ));
+            }
+            // Stay, so that root can look at the process.
+            raise(Signal::SIGSTOP).map_err(|e| e.to_string())
+        };
+        match check() {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("# child: {e}");
+                1
+            }
+        }
+    })
+    .map_err(fail)?;
+    child.wait_stopped().map_err(fail)?;
+    let seen = usac::mem_stats_process(child.raw_pid()).map_err(fail)?;
+    ensure_eq!(
+        seen.pid,
+        child.raw_pid(),
+        "root's view of the process in the domain"
+    );
+    child.signal(Signal::SIGCONT).map_err(fail)?;
+    ensure_eq!(
+        child.wait().map_err(fail)?,
+        Exit::Code(0),
+        "calls from the domain (reason above)"
+    );
+    Ok(())
+}
+
 fn main() -> ExitCode {
     ktap::writer::run_suite(
         "usac distro",
@@ -860,6 +917,10 @@ fn main() -> ExitCode {
             (
                 "hmm_migrates_written_pages_and_leaves_reserved_ones_alone",
                 hmm_migrates_written_pages_and_leaves_reserved_ones_alone,
+            ),
+            (
+                "an_lsm_that_denies_ptrace_read_hides_the_process",
+                an_lsm_that_denies_ptrace_read_hides_the_process,
             ),
         ],
     )

@@ -6,10 +6,12 @@
 pub mod hmm;
 pub mod klog;
 pub mod ksm;
+pub mod landlock;
 pub mod malloc;
 mod mapping;
 pub mod numa;
 mod process;
+pub mod sched;
 pub mod uffd;
 
 pub use mapping::Mapping;

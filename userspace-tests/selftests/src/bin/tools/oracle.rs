@@ -298,7 +298,7 @@ pub fn json_rows(doc: &Value) -> Result<Vec<Row>, NotPassed> {
         doc.get("processes"),
     ) {
         (Some("usac-memstat/1"), Some(Value::Array(items))) => Ok(items.iter().map(row).collect()),
-        (Some("usac-memstat-global/1"), None) => Ok(vec![row(doc)]),
+        (Some("usac-memstat-global/2"), None) => Ok(vec![row(doc)]),
         _ => Err(fail(format!("not a memstat document: {doc}"))),
     }
 }
@@ -330,7 +330,7 @@ pub fn processes_json(list: &[ProcStats]) -> Value {
 /// The `memstat --global --json` document.
 pub fn global_json(g: &GlobalStats) -> Value {
     json!({
-        "schema": "usac-memstat-global/1",
+        "schema": "usac-memstat-global/2",
         "reserved_kb": g.reserved_kb,
         "committed_kb": g.committed_kb,
         "reserved_mb": g.reserved_mb,
@@ -339,6 +339,7 @@ pub fn global_json(g: &GlobalStats) -> Value {
         "tamalloc_kb": g.tamalloc_kb,
         "lazy_zeroed_pages": g.lazy_zeroed_pages,
         "totalram_kb": g.totalram_kb,
+        "nr_hidden": g.nr_hidden,
     })
 }
 

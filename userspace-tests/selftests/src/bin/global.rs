@@ -1,0 +1,189 @@
+//! zamora_mem_stats_global counts each live address space once: a process whose leader has
+//! exited while its other threads keep the address space is counted, and processes that share
+//! one address space (`CLONE_VM` without `CLONE_THREAD`, a `vfork()` child) add it once. The
+//! oracle is a listing of the same moment (each process's own record) and /proc.
+
+use ktap::{ensure_eq, writer::fail, writer::NotPassed, TestResult};
+use nix::sched::CloneFlags;
+use nix::sys::signal::Signal;
+use nix::sys::wait::waitpid;
+use nix::unistd::Pid;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+use usac::os::{fork, Child};
+use usac::ProcStats;
+use usac_selftests::procfs::{pids, status_field};
+use usac_selftests::snapshot::{still_listing_and_global, Sums};
+
+/// Waits until `cond` holds (at most 10 s).
+fn wait_until(what: &str, mut cond: impl FnMut() -> bool) -> TestResult {
+    let until = Instant::now() + Duration::from_secs(10);
+    while !cond() {
+        if Instant::now() > until {
+            return Err(fail(format!("timed out waiting for {what}")));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Ok(())
+}
+
+/// The threads of process `pid` (/proc/PID/task).
+fn threads(pid: i32) -> Vec<i32> {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The listing's record of `pid`.
+fn record(list: &[ProcStats], pid: i32) -> Result<ProcStats, NotPassed> {
+    list.iter()
+        .find(|e| e.pid == pid)
+        .copied()
+        .ok_or_else(|| fail(format!("{pid} is not listed")))
+}
+
+/// A process whose main thread called `pthread_exit()` while another thread runs on: /proc and
+/// the listing show no address space for it (its leader has none), but the address space is
+/// alive and the global sums count it.
+fn a_process_whose_leader_exited_is_counted() -> TestResult {
+    let child = fork(|| {
+        std::thread::spawn(|| loop {
+            std::thread::sleep(Duration::from_secs(60));
+        });
+        // The kernel side of pthread_exit() in the main thread: exit(2) ends the calling
+        // thread only (not the group, as exit_group(2) would), with no unwinding.
+        // SAFETY: the thread ends here; nothing of it is used afterwards.
+        unsafe { libc::syscall(libc::SYS_exit, 0) };
+        unreachable!("exit(2) returned")
+    })
+    .map_err(fail)?;
+    let pid = child.raw_pid();
+    // The leader is a zombie once /proc/PID/status has no VmSize.
+    wait_until("the leader to exit", || {
+        threads(pid).len() == 2 && status_field(&pid.to_string(), "VmSize").is_err()
+    })?;
+    let thread = *threads(pid)
+        .iter()
+        .find(|&&t| t != pid)
+        .ok_or_else(|| fail("no live thread"))?;
+    let vm_kb = status_field(&format!("{pid}/task/{thread}"), "VmSize").map_err(fail)?;
+    let (list, g) = still_listing_and_global().map_err(fail)?;
+    let listed = record(&list, pid)?;
+    ensure_eq!(
+        listed.flags & usac::sys::ZAMORA_PROC_NO_MM,
+        usac::sys::ZAMORA_PROC_NO_MM,
+        "the listing's record of a process whose leader exited (as /proc/PID/status)"
+    );
+    let sums = Sums::of_listing(&list);
+    ensure_eq!(
+        (g.nr_processes, g.reserved_kb),
+        (sums.processes + 1, sums.reserved_kb + vm_kb),
+        "global (processes, reserved kB) vs the listing plus the live thread's VmSize"
+    );
+    Ok(())
+}
+
+/// A process that `clone(CLONE_VM)` made shares its parent's address space: both are listed,
+/// each with the whole address space, and the global sums count it once.
+fn processes_sharing_an_address_space_are_counted_once() -> TestResult {
+    let mut stack = vec![0u8; 64 << 10];
+    let sharer = {
+        let cb = Box::new(|| loop {
+            // SAFETY: only sleeps; touches nothing of the address space it shares.
+            unsafe { libc::pause() };
+        });
+        // SAFETY: the child runs `cb` on `stack`, which outlives it (it is killed and reaped
+        // below, before `stack` is dropped), and calls nothing that allocates.
+        unsafe { nix::sched::clone(cb, &mut stack, CloneFlags::CLONE_VM, Some(libc::SIGCHLD)) }
+            .map_err(fail)?
+    };
+    let result = (|| {
+        let (list, g) = still_listing_and_global().map_err(fail)?;
+        let me = record(&list, std::process::id() as i32)?;
+        let other = record(&list, sharer.as_raw())?;
+        ensure_eq!(
+            other.reserved_kb,
+            me.reserved_kb,
+            "the sharer's reserved kB vs ours"
+        );
+        let sums = Sums::of_listing(&list);
+        ensure_eq!(
+            (g.nr_processes, g.reserved_kb),
+            (sums.processes, sums.reserved_kb - other.reserved_kb),
+            "global (processes, reserved kB) vs the listing with the shared address space once"
+        );
+        Ok(())
+    })();
+    let _ = nix::sys::signal::kill(sharer, Signal::SIGKILL);
+    let _ = waitpid(sharer, None);
+    drop(stack);
+    result
+}
+
+/// A `vfork()` child runs in its parent's address space until it execs or exits: the global
+/// sums count that address space once.
+fn a_vfork_child_is_counted_with_its_parent_once() -> TestResult {
+    let parent: Child = fork(|| {
+        let mut stack = vec![0u8; 64 << 10];
+        let cb = Box::new(|| loop {
+            // SAFETY: only sleeps until killed, as a vfork() child may.
+            unsafe { libc::pause() };
+        });
+        // SAFETY: the child runs `cb` on `stack`; this thread waits (CLONE_VFORK) until the
+        // child is killed, so `stack` outlives it.
+        let flags = CloneFlags::CLONE_VM | CloneFlags::CLONE_VFORK;
+        match unsafe { nix::sched::clone(cb, &mut stack, flags, Some(libc::SIGCHLD)) } {
+            Ok(_) => 0,
+            Err(_) => 1,
+        }
+    })
+    .map_err(fail)?;
+    let pid = parent.raw_pid();
+    let mut child = 0;
+    wait_until("the vfork() child", || {
+        child = pids()
+            .unwrap_or_default()
+            .into_iter()
+            .find(|&p| status_field(&p.to_string(), "PPid").ok() == Some(pid as u64))
+            .unwrap_or(0);
+        child > 0
+    })?;
+    let (list, g) = still_listing_and_global().map_err(fail)?;
+    let vforked = record(&list, child)?;
+    ensure_eq!(
+        vforked.reserved_kb,
+        record(&list, pid)?.reserved_kb,
+        "the vfork() child's reserved kB vs its parent's"
+    );
+    let sums = Sums::of_listing(&list);
+    ensure_eq!(
+        (g.nr_processes, g.reserved_kb),
+        (sums.processes, sums.reserved_kb - vforked.reserved_kb),
+        "global (processes, reserved kB) vs the listing with the shared address space once"
+    );
+    let _ = nix::sys::signal::kill(Pid::from_raw(child), Signal::SIGKILL);
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    ktap::writer::run_suite(
+        "usac global",
+        &[
+            (
+                "a_process_whose_leader_exited_is_counted",
+                a_process_whose_leader_exited_is_counted,
+            ),
+            (
+                "processes_sharing_an_address_space_are_counted_once",
+                processes_sharing_an_address_space_are_counted_once,
+            ),
+            (
+                "a_vfork_child_is_counted_with_its_parent_once",
+                a_vfork_child_is_counted_with_its_parent_once,
+            ),
+        ],
+    )
+}

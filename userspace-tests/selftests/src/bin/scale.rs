@@ -1,0 +1,311 @@
+//! The statistics calls at scale: the kernel memory a call takes is sized by what the caller may
+//! see and charged to its memory cgroup (seen through the `kmem:kmalloc` trace event), a long
+//! listing lets a task woken on its CPU run, and a name that changes during a listing is read as
+//! /proc reads it.
+
+use ktap::{ensure, ensure_eq, writer::fail, writer::NotPassed, TestResult};
+use nix::sched::{unshare, CloneFlags};
+use std::io::{self, Read, Write};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use usac::os::sched::{pin_to_cpu, set_fifo};
+use usac::os::{fork, in_child, Child, Exit};
+use usac::tracefs::{self, Kmalloc};
+use usac::{mem_stats_all, mem_stats_process_into, ProcStats};
+
+/// The size of one record of a listing.
+const RECORD: u64 = std::mem::size_of::<ProcStats>() as u64;
+/// Records the kernel makes room for at a time (kernel/usac/stats.rs).
+const BATCH: u64 = 64;
+
+/// This process's pid as tracefs shows it (the initial namespace's, also from a child one).
+fn global_pid() -> io::Result<u32> {
+    let link = std::fs::read_link("/proc/self")?;
+    link.to_string_lossy()
+        .parse()
+        .map_err(|_| io::Error::other(format!("/proc/self -> {link:?}")))
+}
+
+/// The kmalloc()s of this process while `f` runs.
+fn kmallocs_during(f: impl FnOnce() -> io::Result<()>) -> io::Result<Vec<Kmalloc>> {
+    let me = global_pid()?;
+    tracefs::clear()?;
+    tracefs::trace_kmalloc(Some(&format!("common_pid == {me}")))?;
+    let result = f();
+    tracefs::trace_kmalloc(None)?;
+    result?;
+    Ok(tracefs::kmallocs()?
+        .into_iter()
+        .filter(|k| k.pid == me)
+        .collect())
+}
+
+/// A call for one pid takes room for one record, charged to the caller, however large its buffer.
+fn one_pid_takes_one_record_charged_to_the_caller() -> TestResult {
+    let me = std::process::id() as i32;
+    let mut buf = vec![ProcStats::default(); 1000];
+    let allocs = kmallocs_during(|| {
+        mem_stats_process_into(me, &mut buf, 0).map_err(io::Error::other)?;
+        Ok(())
+    })
+    .map_err(fail)?;
+    let want = [Kmalloc {
+        pid: global_pid().map_err(fail)?,
+        bytes: RECORD,
+        accounted: true,
+    }];
+    ensure_eq!(
+        allocs,
+        want,
+        "kmalloc()s of a call for one pid, 1000-record buffer"
+    );
+    Ok(())
+}
+
+/// A listing in a namespace of three processes takes one batch of records, charged to the caller,
+/// not room for every process of the system.
+fn a_small_namespace_listing_takes_one_batch_charged_to_the_caller() -> TestResult {
+    let exit = in_child(|| {
+        if unshare(CloneFlags::CLONE_NEWPID).is_err() {
+            return 10;
+        }
+        // pid 1 of the new namespace, with two more processes.
+        match in_child(|| {
+            let sleepers: Vec<Child> = (0..2)
+                .filter_map(|_| {
+                    fork(|| {
+                        std::thread::sleep(Duration::from_secs(60));
+                        0
+                    })
+                    .ok()
+                })
+                .collect();
+            let mut buf = vec![ProcStats::default(); 1000];
+            let mut found = 0;
+            let allocs = kmallocs_during(|| {
+                found = mem_stats_process_into(0, &mut buf, 0).map_err(io::Error::other)?;
+                Ok(())
+            });
+            drop(sleepers);
+            match allocs {
+                Ok(a)
+                    if found == 3
+                        && a.len() == 1
+                        && a[0].bytes == BATCH * RECORD
+                        && a[0].accounted =>
+                {
+                    0
+                }
+                Ok(a) => {
+                    eprintln!(
+                        "# {found} processes; kmalloc()s {a:?}, want one of {} bytes, accounted",
+                        BATCH * RECORD
+                    );
+                    11
+                }
+                Err(e) => {
+                    eprintln!("# {e}");
+                    12
+                }
+            }
+        }) {
+            Ok(Exit::Code(c)) => c,
+            _ => 20,
+        }
+    })
+    .map_err(fail)?;
+    ensure_eq!(
+        exit,
+        Exit::Code(0),
+        "listing in a 3-process namespace (reason above)"
+    );
+    Ok(())
+}
+
+/// Processes that sleep until dropped, to make the namespace large.
+fn idle_processes(n: usize) -> Result<Vec<Child>, NotPassed> {
+    (0..n)
+        .map(|_| {
+            fork(|| {
+                std::thread::sleep(Duration::from_secs(600));
+                0
+            })
+            .map_err(fail)
+        })
+        .collect()
+}
+
+/// The longest time a FIFO thread on CPU 0 took to run after a thread on CPU 1 woke it (through
+/// a pipe, so that no timer's resolution counts), every 3 ms while `work` runs on CPU 0 for
+/// `duration`. An IPI wakes it; it then runs at the next scheduling point of CPU 0.
+fn longest_wakeup(
+    duration: Duration,
+    mut work: impl FnMut() -> io::Result<()>,
+) -> io::Result<Duration> {
+    let _cpu0 = pin_to_cpu(0)?;
+    let (mut rx, mut tx) = io::pipe()?;
+    let busy = AtomicBool::new(true);
+    let epoch = Instant::now();
+    std::thread::scope(|s| {
+        let woken = s.spawn(move || -> io::Result<Duration> {
+            let _cpu0 = pin_to_cpu(0)?;
+            set_fifo(50)?;
+            let mut worst = Duration::ZERO;
+            let mut sent = [0u8; 16];
+            while rx.read_exact(&mut sent).is_ok() {
+                let sent = Duration::from_nanos(u128::from_le_bytes(sent) as u64);
+                worst = worst.max(epoch.elapsed().saturating_sub(sent));
+            }
+            Ok(worst)
+        });
+        let busy = &busy;
+        let waker = s.spawn(move || -> io::Result<()> {
+            let _cpu1 = pin_to_cpu(1)?;
+            while busy.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(3));
+                tx.write_all(&epoch.elapsed().as_nanos().to_le_bytes())?;
+            }
+            Ok(())
+        });
+        let until = Instant::now() + duration;
+        let mut result = Ok(());
+        while result.is_ok() && Instant::now() < until {
+            result = work();
+        }
+        busy.store(false, Ordering::Relaxed);
+        let sent = waker
+            .join()
+            .map_err(|_| io::Error::other("waker panicked"))?;
+        let worst = woken
+            .join()
+            .map_err(|_| io::Error::other("woken thread panicked"))?;
+        result.and(sent).and(worst)
+    })
+}
+
+/// A listing of thousands of processes reschedules between batches: a real-time task woken on
+/// its CPU waits for a fraction of one call, not for the whole of it. On a kernel without
+/// preemption (6.12's tinyconfig) it would wait for the rest of the call; on 7.3's (preemptible)
+/// it is a check that the walk stays preemptible.
+fn a_long_listing_lets_a_woken_task_run() -> TestResult {
+    let _idle = idle_processes(6000)?;
+    let _cpu0 = pin_to_cpu(0).map_err(fail)?;
+    // One call's duration, alone on CPU 0: the median of five.
+    let mut calls: Vec<Duration> = (0..5)
+        .map(|_| {
+            let start = Instant::now();
+            mem_stats_all().map(|_| start.elapsed())
+        })
+        .collect::<Result<_, _>>()
+        .map_err(fail)?;
+    calls.sort();
+    let call = calls[2];
+    let seconds = Duration::from_secs(2);
+    let idle = longest_wakeup(seconds, || {
+        std::thread::sleep(Duration::from_millis(5));
+        Ok(())
+    })
+    .map_err(fail)?;
+    let listing = longest_wakeup(seconds, || {
+        mem_stats_all().map(|_| ()).map_err(io::Error::other)
+    })
+    .map_err(fail)?;
+    println!(
+        "# one listing of 6000+ processes: {call:?}; longest wake-up on its CPU while listing: \
+         {listing:?} (while idle: {idle:?})"
+    );
+    ensure!(
+        listing < call / 2,
+        "a woken FIFO task waited {listing:?} on the listing's CPU; one call takes {call:?}"
+    );
+    Ok(())
+}
+
+/// What a reader that copies `new` being written over `old` (a copy in ascending order, then
+/// zeroes after it, as `__set_task_comm()` does since 6.13) can see: the first `k` bytes of the
+/// new name over the rest of the old one, up to the first NUL.
+fn copy_tears(old: &str, new: &str) -> Vec<String> {
+    let pad = |name: &str| {
+        let mut b = [0u8; 16];
+        b[..name.len()].copy_from_slice(name.as_bytes());
+        b
+    };
+    let (old, new) = (pad(old), pad(new));
+    (0..=16)
+        .map(|k| {
+            let mixed: Vec<u8> = new[..k].iter().chain(&old[k..]).copied().collect();
+            let end = mixed.iter().position(|&c| c == 0).unwrap_or(16);
+            String::from_utf8_lossy(&mixed[..end]).into_owned()
+        })
+        .collect()
+}
+
+/// The process's leader renames itself between two names while listings run: each listing shows
+/// one of them. Linux 6.12 renames under the task lock, which the listing holds. Since 6.13 the
+/// rename takes no lock, so a listing, like /proc/PID/comm, may also show a rename half-done
+/// (`copy_tears()`), but never bytes of two different renames.
+fn a_renamed_process_is_listed_with_one_of_its_names() -> TestResult {
+    const A: &str = "usac-comm-a";
+    const B: &str = "usac-comm-bbbbb";
+    let child = fork(|| loop {
+        for name in [A, B] {
+            let _ = nix::sys::prctl::set_name(&std::ffi::CString::new(name).unwrap());
+        }
+    })
+    .map_err(fail)?;
+    let locked_rename = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map_err(fail)?
+        .starts_with("6.12.");
+    let mut half_done = copy_tears(A, B);
+    half_done.extend(copy_tears(B, A));
+    let until = Instant::now() + Duration::from_secs(2);
+    let (mut seen_a, mut seen_b, mut seen_half, mut never_set) = (0, 0, 0, Vec::new());
+    while Instant::now() < until {
+        let list = mem_stats_all().map_err(fail)?;
+        let Some(entry) = list.iter().find(|e| e.pid == child.raw_pid()) else {
+            continue;
+        };
+        match entry.comm() {
+            c if c == A => seen_a += 1,
+            c if c == B => seen_b += 1,
+            c if !locked_rename && half_done.contains(&c.to_string()) => seen_half += 1,
+            c => never_set.push(c.to_string()),
+        }
+    }
+    drop(child);
+    println!("# listed as {A}: {seen_a}, as {B}: {seen_b}, half-renamed: {seen_half}");
+    ensure!(
+        never_set.is_empty(),
+        "names that were never set: {never_set:?}"
+    );
+    ensure!(
+        seen_a > 0 && seen_b > 0,
+        "both names seen ({seen_a}, {seen_b})"
+    );
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    ktap::writer::run_suite(
+        "usac stats scale",
+        &[
+            (
+                "one_pid_takes_one_record_charged_to_the_caller",
+                one_pid_takes_one_record_charged_to_the_caller,
+            ),
+            (
+                "a_small_namespace_listing_takes_one_batch_charged_to_the_caller",
+                a_small_namespace_listing_takes_one_batch_charged_to_the_caller,
+            ),
+            (
+                "a_long_listing_lets_a_woken_task_run",
+                a_long_listing_lets_a_woken_task_run,
+            ),
+            (
+                "a_renamed_process_is_listed_with_one_of_its_names",
+                a_renamed_process_is_listed_with_one_of_its_names,
+            ),
+        ],
+    )
+}
