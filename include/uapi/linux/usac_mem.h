@@ -144,14 +144,20 @@ struct zamora_proc_mem_stats {
  * long zamora_mem_stats_global(struct zamora_global_mem_stats *out,
  *				unsigned int flags);
  *
- * Sums over the processes a pid == 0 listing would return, in one pass.
+ * Sums over the processes a pid == 0 listing would return, in one pass,
+ * each live address space once: processes that share one (CLONE_VM without
+ * CLONE_THREAD, a vfork() child before it execs or exits) add it once, and
+ * a process whose leader has exited while other threads run counts the
+ * address space they keep (which its listing record, as /proc/PID/status,
+ * does not show). Each record's reserved and tamalloc sizes are one pair:
+ * tamalloc_kb <= reserved_kb, in a record and in the sums.
  */
 struct zamora_global_mem_stats {
 	__u64 reserved_kb;		/* sums taken in pages, converted once */
 	__u64 committed_kb;
 	__u64 reserved_mb;		/* reserved_kb / 1024, rounded down */
 	__u64 committed_mb;
-	__u64 nr_processes;		/* processes with an address space that were counted */
+	__u64 nr_processes;		/* visible processes with a live address space */
 	__u64 tamalloc_kb;
 	__u64 lazy_zeroed_pages;	/* sum of the counted processes' counters */
 	__u64 totalram_kb;

@@ -73,32 +73,50 @@ pub fn trace_kmalloc(filter: Option<&str>) -> io::Result<()> {
 
 /// The `kmem:kmalloc` events in the trace buffer, oldest first.
 pub fn kmallocs() -> io::Result<Vec<Kmalloc>> {
+    events_in_trace(": kmalloc: ", parse_kmalloc)
+}
+
+/// Parses `COMM-PID [CPU] FLAGS TIME: kmalloc: call_site=... bytes_req=N ... gfp_flags=FLAGS ...`.
+fn parse_kmalloc(line: &str) -> Option<Kmalloc> {
+    let (pid, event, fields) = split_line(line)?;
+    (event == "kmalloc").then_some(())?;
+    Some(Kmalloc {
+        pid,
+        bytes: field(fields, "bytes_req")?.parse().ok()?,
+        accounted: field(fields, "gfp_flags")?.contains("ACCOUNT"),
+    })
+}
+
+/// The events of the trace buffer whose lines contain `marker`, parsed, oldest first; a marked
+/// line that does not parse is an error.
+fn events_in_trace<T>(marker: &str, parse: fn(&str) -> Option<T>) -> io::Result<Vec<T>> {
     let text = std::fs::read_to_string(format!("{TRACING}/trace"))?;
     text.lines()
-        .filter(|l| !l.starts_with('#') && l.contains(": kmalloc: "))
+        .filter(|l| !l.starts_with('#') && l.contains(marker))
         .map(|l| {
-            parse_kmalloc(l).ok_or_else(|| {
+            parse(l).ok_or_else(|| {
                 io::Error::new(io::ErrorKind::InvalidData, format!("trace line: {l}"))
             })
         })
         .collect()
 }
 
-/// Parses `COMM-PID [CPU] FLAGS TIME: kmalloc: call_site=... bytes_req=N ... gfp_flags=FLAGS ...`.
-fn parse_kmalloc(line: &str) -> Option<Kmalloc> {
+/// Splits `  COMM-PID  [CPU] FLAGS  TIME: EVENT: key=value ...` into the pid, the event's name
+/// and its fields.
+fn split_line(line: &str) -> Option<(u32, &str, &str)> {
     let (task, rest) = line.split_once(" [")?;
     let pid = task.trim().rsplit_once('-')?.1.parse().ok()?;
-    let (_, fields) = rest.split_once(": kmalloc: ")?;
-    let field = |key: &str| -> Option<&str> {
-        fields
-            .split_whitespace()
-            .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
-    };
-    Some(Kmalloc {
-        pid,
-        bytes: field("bytes_req")?.parse().ok()?,
-        accounted: field("gfp_flags")?.contains("ACCOUNT"),
-    })
+    let (_, rest) = rest.split_once("]")?;
+    let (_, rest) = rest.split_once(": ")?;
+    let (event, fields) = rest.split_once(": ")?;
+    Some((pid, event, fields))
+}
+
+/// The value of `key=value` among `fields`.
+fn field<'a>(fields: &'a str, key: &str) -> Option<&'a str> {
+    fields
+        .split_whitespace()
+        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
 }
 
 /// The size of each CPU's trace buffer, in KiB.
@@ -130,39 +148,23 @@ pub fn clear() -> io::Result<()> {
 
 /// The usac_mem events in the trace buffer, oldest first.
 pub fn usac_events() -> io::Result<Vec<Event>> {
-    let text = std::fs::read_to_string(format!("{TRACING}/trace"))?;
-    text.lines()
-        .filter(|l| !l.starts_with('#') && l.contains(": usac_tamalloc"))
-        .map(|l| {
-            parse(l).ok_or_else(|| {
-                io::Error::new(io::ErrorKind::InvalidData, format!("trace line: {l}"))
-            })
-        })
-        .collect()
+    events_in_trace(": usac_tamalloc", parse)
 }
 
-/// Parses `  COMM-PID  [CPU] FLAGS  TIME: EVENT: key=value ...`.
+/// Parses a usac_mem event's line: `  COMM-PID  [CPU] FLAGS  TIME: usac_EVENT: key=value ...`.
 fn parse(line: &str) -> Option<Event> {
-    let (task, rest) = line.split_once(" [")?;
-    let pid = task.trim().rsplit_once('-')?.1.parse().ok()?;
-    let (_, rest) = rest.split_once("]")?;
-    let (_, rest) = rest.split_once(": usac_")?;
-    let (event, fields) = rest.split_once(": ")?;
-    let field = |key: &str| -> Option<&str> {
-        fields
-            .split_whitespace()
-            .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
-    };
+    let (pid, event, fields) = split_line(line)?;
+    let field = |key| field(fields, key);
     let hex = |key| u64::from_str_radix(field(key)?.strip_prefix("0x")?, 16).ok();
     match event {
-        "tamalloc" => Some(Event::Tamalloc {
+        "usac_tamalloc" => Some(Event::Tamalloc {
             pid,
             size: field("size")?.parse().ok()?,
             flags: u32::try_from(hex("flags")?).ok()?,
             addr: hex("addr")?,
             err: field("err")?.parse().ok()?,
         }),
-        "tamalloc_zero_fill" => Some(Event::ZeroFill {
+        "usac_tamalloc_zero_fill" => Some(Event::ZeroFill {
             pid,
             addr: hex("addr")?,
             pages: field("pages")?.parse().ok()?,

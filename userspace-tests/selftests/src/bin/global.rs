@@ -86,6 +86,25 @@ fn a_process_whose_leader_exited_is_counted() -> TestResult {
     Ok(())
 }
 
+/// Processes `a` and `b` share one address space: both are listed, each with all of it, and the
+/// global sums of the same moment count every process but that address space once.
+fn counted_once(a: i32, b: i32) -> TestResult {
+    let (list, g) = still_listing_and_global().map_err(fail)?;
+    let (a, b) = (record(&list, a)?, record(&list, b)?);
+    ensure_eq!(
+        b.reserved_kb,
+        a.reserved_kb,
+        "reserved kB of the two sharers"
+    );
+    let sums = Sums::of_listing(&list);
+    ensure_eq!(
+        (g.nr_processes, g.reserved_kb),
+        (sums.processes, sums.reserved_kb - b.reserved_kb),
+        "global (processes, reserved kB) vs the listing with the shared address space once"
+    );
+    Ok(())
+}
+
 /// A process that `clone(CLONE_VM)` made shares its parent's address space: both are listed,
 /// each with the whole address space, and the global sums count it once.
 fn processes_sharing_an_address_space_are_counted_once() -> TestResult {
@@ -100,23 +119,7 @@ fn processes_sharing_an_address_space_are_counted_once() -> TestResult {
         unsafe { nix::sched::clone(cb, &mut stack, CloneFlags::CLONE_VM, Some(libc::SIGCHLD)) }
             .map_err(fail)?
     };
-    let result = (|| {
-        let (list, g) = still_listing_and_global().map_err(fail)?;
-        let me = record(&list, std::process::id() as i32)?;
-        let other = record(&list, sharer.as_raw())?;
-        ensure_eq!(
-            other.reserved_kb,
-            me.reserved_kb,
-            "the sharer's reserved kB vs ours"
-        );
-        let sums = Sums::of_listing(&list);
-        ensure_eq!(
-            (g.nr_processes, g.reserved_kb),
-            (sums.processes, sums.reserved_kb - other.reserved_kb),
-            "global (processes, reserved kB) vs the listing with the shared address space once"
-        );
-        Ok(())
-    })();
+    let result = counted_once(std::process::id() as i32, sharer.as_raw());
     let _ = nix::sys::signal::kill(sharer, Signal::SIGKILL);
     let _ = waitpid(sharer, None);
     drop(stack);
@@ -151,21 +154,9 @@ fn a_vfork_child_is_counted_with_its_parent_once() -> TestResult {
             .unwrap_or(0);
         child > 0
     })?;
-    let (list, g) = still_listing_and_global().map_err(fail)?;
-    let vforked = record(&list, child)?;
-    ensure_eq!(
-        vforked.reserved_kb,
-        record(&list, pid)?.reserved_kb,
-        "the vfork() child's reserved kB vs its parent's"
-    );
-    let sums = Sums::of_listing(&list);
-    ensure_eq!(
-        (g.nr_processes, g.reserved_kb),
-        (sums.processes, sums.reserved_kb - vforked.reserved_kb),
-        "global (processes, reserved kB) vs the listing with the shared address space once"
-    );
+    let result = counted_once(pid, child);
     let _ = nix::sys::signal::kill(Pid::from_raw(child), Signal::SIGKILL);
-    Ok(())
+    result
 }
 
 fn main() -> ExitCode {
