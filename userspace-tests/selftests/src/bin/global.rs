@@ -50,9 +50,17 @@ fn record(list: &[ProcStats], pid: i32) -> Result<ProcStats, NotPassed> {
 /// alive and the global sums count it.
 fn a_process_whose_leader_exited_is_counted() -> TestResult {
     let child = fork(|| {
-        std::thread::spawn(|| loop {
-            std::thread::sleep(Duration::from_secs(60));
+        // The thread has made its allocations (its malloc arena) before the leader exits, so
+        // that the address space holds still from then on.
+        let (ready, wait) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            drop(std::hint::black_box(vec![0u8; 4096]));
+            let _ = ready.send(());
+            loop {
+                std::thread::sleep(Duration::from_secs(60));
+            }
         });
+        let _ = wait.recv();
         // The kernel side of pthread_exit() in the main thread: exit(2) ends the calling
         // thread only (not the group, as exit_group(2) would), with no unwinding.
         // SAFETY: the thread ends here; nothing of it is used afterwards.
@@ -108,17 +116,30 @@ fn counted_once(a: i32, b: i32) -> TestResult {
 /// A process that `clone(CLONE_VM)` made shares its parent's address space: both are listed,
 /// each with the whole address space, and the global sums count it once.
 fn processes_sharing_an_address_space_are_counted_once() -> TestResult {
-    let mut stack = vec![0u8; 64 << 10];
-    let sharer = {
-        let cb = Box::new(|| loop {
+    // libc's clone() with a plain function: nix's passes its closure through the parent's stack
+    // frame, which a CLONE_VM child may read after the parent has reused it.
+    extern "C" fn sleep_until_killed(_: *mut libc::c_void) -> libc::c_int {
+        loop {
             // SAFETY: only sleeps; touches nothing of the address space it shares.
             unsafe { libc::pause() };
-        });
-        // SAFETY: the child runs `cb` on `stack`, which outlives it (it is killed and reaped
-        // below, before `stack` is dropped), and calls nothing that allocates.
-        unsafe { nix::sched::clone(cb, &mut stack, CloneFlags::CLONE_VM, Some(libc::SIGCHLD)) }
-            .map_err(fail)?
-    };
+        }
+    }
+    let mut stack = vec![0u8; 64 << 10];
+    // SAFETY: the child runs `sleep_until_killed` on the top of `stack` (16-byte aligned), which
+    // outlives it: it is killed and reaped below, before `stack` is dropped.
+    let sharer = Pid::from_raw(unsafe {
+        let top = stack.as_mut_ptr().add(stack.len());
+        let top = top.sub(top as usize % 16);
+        libc::clone(
+            sleep_until_killed,
+            top.cast(),
+            libc::CLONE_VM | libc::SIGCHLD,
+            std::ptr::null_mut(),
+        )
+    });
+    if sharer.as_raw() < 0 {
+        return Err(fail(std::io::Error::last_os_error()));
+    }
     let result = counted_once(std::process::id() as i32, sharer.as_raw());
     let _ = nix::sys::signal::kill(sharer, Signal::SIGKILL);
     let _ = waitpid(sharer, None);
