@@ -27,38 +27,108 @@ fn global_pid() -> io::Result<u32> {
         .map_err(|_| io::Error::other(format!("/proc/self -> {link:?}")))
 }
 
-/// The kmalloc()s of this process while `f` runs.
-fn kmallocs_during(f: impl FnOnce() -> io::Result<()>) -> io::Result<Vec<Kmalloc>> {
-    let me = global_pid()?;
-    tracefs::clear()?;
-    tracefs::trace_kmalloc(Some(&format!("common_pid == {me}")))?;
-    let result = f();
-    tracefs::trace_kmalloc(None)?;
-    result?;
-    Ok(tracefs::kmallocs()?
-        .into_iter()
-        .filter(|k| k.pid == me)
-        .collect())
+/// The pipes between the test and the process it measures: the process says its pid and waits,
+/// the test switches the `kmem:kmalloc` event on for that pid only, the process makes its calls
+/// and says how they went. Tracing is switched by another process than the one measured, so that
+/// only the calls' own allocations are seen.
+struct Gate {
+    ready: (io::PipeReader, io::PipeWriter),
+    go: (io::PipeReader, io::PipeWriter),
+    done: (io::PipeReader, io::PipeWriter),
+}
+
+impl Gate {
+    fn new() -> io::Result<Self> {
+        Ok(Gate {
+            ready: io::pipe()?,
+            go: io::pipe()?,
+            done: io::pipe()?,
+        })
+    }
+
+    /// In the measured process: runs `calls` once the test says go, reports their result (0
+    /// for success), and returns it once the test has switched tracing off (so that nothing the
+    /// process does next is traced).
+    fn measured(&self, calls: impl FnOnce() -> Result<(), String>) -> i32 {
+        let run = || -> Result<(), String> {
+            let pid = global_pid().map_err(|e| e.to_string())?;
+            (&self.ready.1)
+                .write_all(&pid.to_le_bytes())
+                .map_err(|e| e.to_string())?;
+            (&self.go.0)
+                .read_exact(&mut [0u8])
+                .map_err(|e| e.to_string())?;
+            calls()
+        };
+        let code = match run() {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("# measured process: {e}");
+                1
+            }
+        };
+        let _ = (&self.done.1).write_all(&[code]);
+        let _ = (&self.go.0).read_exact(&mut [0u8]);
+        i32::from(code)
+    }
+
+    /// In the test, once the measured process is forked: the kmalloc()s it made while it made
+    /// its calls, which must have succeeded. The test's copies of the process's ends are closed
+    /// first, so that a process that dies early ends the wait.
+    fn kmallocs(self) -> Result<Vec<Kmalloc>, NotPassed> {
+        let Gate {
+            ready: (ready, _),
+            go: (_, go),
+            done: (done, _),
+        } = self;
+        let mut pid = [0u8; 4];
+        (&ready).read_exact(&mut pid).map_err(fail)?;
+        let pid = u32::from_le_bytes(pid);
+        tracefs::clear().map_err(fail)?;
+        tracefs::trace_kmalloc(Some(&format!("common_pid == {pid}"))).map_err(fail)?;
+        let mut code = [1u8];
+        let result = (&go)
+            .write_all(&[1])
+            .and_then(|()| (&done).read_exact(&mut code));
+        tracefs::trace_kmalloc(None).map_err(fail)?;
+        // Lets the measured process go on.
+        let _ = (&go).write_all(&[1]);
+        result.map_err(fail)?;
+        ensure_eq!(code[0], 0, "the measured calls (reason above)");
+        Ok(tracefs::kmallocs()
+            .map_err(fail)?
+            .into_iter()
+            .filter(|k| k.pid == pid)
+            .collect())
+    }
 }
 
 /// A call for one pid takes room for one record, charged to the caller, however large its buffer.
 fn one_pid_takes_one_record_charged_to_the_caller() -> TestResult {
-    let me = std::process::id() as i32;
-    let mut buf = vec![ProcStats::default(); 1000];
-    let allocs = kmallocs_during(|| {
-        mem_stats_process_into(me, &mut buf, 0).map_err(io::Error::other)?;
-        Ok(())
+    let gate = Gate::new().map_err(fail)?;
+    let caller = fork(|| {
+        gate.measured(|| {
+            let mut buf = vec![ProcStats::default(); 1000];
+            mem_stats_process_into(std::process::id() as i32, &mut buf, 0)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
     })
     .map_err(fail)?;
-    let want = [Kmalloc {
-        pid: global_pid().map_err(fail)?,
-        bytes: RECORD,
-        accounted: true,
-    }];
+    let allocs: Vec<(u64, bool)> = gate
+        .kmallocs()?
+        .iter()
+        .map(|k| (k.bytes, k.accounted))
+        .collect();
+    ensure_eq!(
+        caller.wait().map_err(fail)?,
+        Exit::Code(0),
+        "the caller's exit"
+    );
     ensure_eq!(
         allocs,
-        want,
-        "kmalloc()s of a call for one pid, 1000-record buffer"
+        [(RECORD, true)],
+        "kmalloc()s (bytes, accounted) of a call for one pid, 1000-record buffer"
     );
     Ok(())
 }
@@ -66,7 +136,8 @@ fn one_pid_takes_one_record_charged_to_the_caller() -> TestResult {
 /// A listing in a namespace of three processes takes one batch of records, charged to the caller,
 /// not room for every process of the system.
 fn a_small_namespace_listing_takes_one_batch_charged_to_the_caller() -> TestResult {
-    let exit = in_child(|| {
+    let gate = Gate::new().map_err(fail)?;
+    let namespace = fork(|| {
         if unshare(CloneFlags::CLONE_NEWPID).is_err() {
             return 10;
         }
@@ -81,44 +152,35 @@ fn a_small_namespace_listing_takes_one_batch_charged_to_the_caller() -> TestResu
                     .ok()
                 })
                 .collect();
-            let mut buf = vec![ProcStats::default(); 1000];
-            let mut found = 0;
-            let allocs = kmallocs_during(|| {
-                found = mem_stats_process_into(0, &mut buf, 0).map_err(io::Error::other)?;
-                Ok(())
+            let code = gate.measured(|| {
+                let mut buf = vec![ProcStats::default(); 1000];
+                match mem_stats_process_into(0, &mut buf, 0) {
+                    Ok(3) => Ok(()),
+                    other => Err(format!("listing: {other:?}, want Ok(3)")),
+                }
             });
             drop(sleepers);
-            match allocs {
-                Ok(a)
-                    if found == 3
-                        && a.len() == 1
-                        && a[0].bytes == BATCH * RECORD
-                        && a[0].accounted =>
-                {
-                    0
-                }
-                Ok(a) => {
-                    eprintln!(
-                        "# {found} processes; kmalloc()s {a:?}, want one of {} bytes, accounted",
-                        BATCH * RECORD
-                    );
-                    11
-                }
-                Err(e) => {
-                    eprintln!("# {e}");
-                    12
-                }
-            }
+            code
         }) {
             Ok(Exit::Code(c)) => c,
             _ => 20,
         }
     })
     .map_err(fail)?;
+    let allocs: Vec<(u64, bool)> = gate
+        .kmallocs()?
+        .iter()
+        .map(|k| (k.bytes, k.accounted))
+        .collect();
     ensure_eq!(
-        exit,
+        namespace.wait().map_err(fail)?,
         Exit::Code(0),
-        "listing in a 3-process namespace (reason above)"
+        "the namespace's exit (10 unshare, 20 its pid 1)"
+    );
+    ensure_eq!(
+        allocs,
+        [(BATCH * RECORD, true)],
+        "kmalloc()s (bytes, accounted) of a listing in a 3-process namespace, 1000-record buffer"
     );
     Ok(())
 }
