@@ -38,7 +38,7 @@ bench: kernel
 report: kernel
 	@$(S)/report.sh
 
-## make mm-compare the kernel's mm selftests on several kernels (and through the shim): must match; PROFILE=distro adds KSM, migration, HMM
+## make mm-compare the kernel's mm selftests: usac kernel vs nousac vs shim on all memory must match (PROFILE=distro: + KSM, HMM...)
 mm-compare: setup
 	@$(S)/mm-compare.sh
 
