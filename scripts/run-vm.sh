@@ -16,13 +16,15 @@ case "${ACCEL:-tcg}" in
 tcg) accel=(-accel tcg) ;;
 kvm) accel=(-accel kvm -cpu host) ;;
 esac
-# Two NUMA nodes, one CPU (a socket of its own, so that no cache is shared across nodes) and half
-# the memory each: a kernel with CONFIG_NUMA (PROFILE=distro) migrates pages between them; one
-# without sees one node of the whole.
+# Two NUMA nodes, each with half the CPUs (VM_CPUS, 2 by default: one each, a socket of its own,
+# so that no cache is shared across nodes) and half the memory: a kernel with CONFIG_NUMA
+# (PROFILE=distro) migrates pages between them; one without sees one node of the whole.
+cpus=${VM_CPUS:-2} half=$((${VM_CPUS:-2} / 2))
+span() { if [ "$1" = "$2" ]; then echo "$1"; else echo "$1-$2"; fi; }
 mem_mb=$(($(numfmt --from=iec "${VM_MEM:-2G}") >> 20))
-numa=(-object memory-backend-ram,id=node0,size=$((mem_mb / 2))M -numa node,nodeid=0,cpus=0,memdev=node0
-	-object memory-backend-ram,id=node1,size=$((mem_mb - mem_mb / 2))M -numa node,nodeid=1,cpus=1,memdev=node1)
-qemu=(qemu-system-x86_64 "${accel[@]}" -m "${mem_mb}M" "${numa[@]}" -smp 2,sockets=2,cores=1,threads=1 -no-reboot -nographic -nic none
+numa=(-object memory-backend-ram,id=node0,size=$((mem_mb / 2))M -numa node,nodeid=0,cpus=$(span 0 $((half - 1))),memdev=node0
+	-object memory-backend-ram,id=node1,size=$((mem_mb - mem_mb / 2))M -numa node,nodeid=1,cpus=$(span $half $((cpus - 1))),memdev=node1)
+qemu=(qemu-system-x86_64 "${accel[@]}" -m "${mem_mb}M" "${numa[@]}" -smp $cpus,sockets=2,cores=$half,threads=1 -no-reboot -nographic -nic none
 	-kernel "$KERNEL" -initrd "$BUILD_DIR/initramfs.cpio.gz"
 	-append "console=ttyS0 panic=-1 ${KPARAMS:-}")
 

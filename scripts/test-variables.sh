@@ -29,6 +29,7 @@ run EXTRA=/no/such/file
 kernel BUILD_DIR=/proc/no-such-dir
 test LINUX=6.6
 kernel LINUX=7.3 KERNEL_SRC=build/src/linux-source-6.12
+run VM_CPUS=3
 CASES
 [ $fail = 0 ] || die "a bad variable was not rejected up front (above)"
-info "11 bad variable values rejected up front, each naming the variable"
+info "12 bad variable values rejected up front, each naming the variable"
