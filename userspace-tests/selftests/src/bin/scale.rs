@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use usac::os::sched::{pin_to_cpu, set_fifo};
 use usac::os::{fork, in_child, Child, Exit};
-use usac::tracefs::{self, Kmalloc};
+use usac::tracefs;
 use usac::{mem_stats_all, mem_stats_process_into, ProcStats};
 
 /// The size of one record of a listing.
@@ -73,9 +73,9 @@ impl Gate {
     }
 
     /// In the test, once the measured process is forked: the kmalloc()s it made while it made
-    /// its calls, which must have succeeded. The test's copies of the process's ends are closed
-    /// first, so that a process that dies early ends the wait.
-    fn kmallocs(self) -> Result<Vec<Kmalloc>, NotPassed> {
+    /// its calls (which must have succeeded), as (bytes, accounted). The test's copies of the
+    /// process's ends are closed first, so that a process that dies early ends the wait.
+    fn allocations(self) -> Result<Vec<(u64, bool)>, NotPassed> {
         let Gate {
             ready: (ready, _),
             go: (_, go),
@@ -99,6 +99,7 @@ impl Gate {
             .map_err(fail)?
             .into_iter()
             .filter(|k| k.pid == pid)
+            .map(|k| (k.bytes, k.accounted))
             .collect())
     }
 }
@@ -115,11 +116,7 @@ fn one_pid_takes_one_record_charged_to_the_caller() -> TestResult {
         })
     })
     .map_err(fail)?;
-    let allocs: Vec<(u64, bool)> = gate
-        .kmallocs()?
-        .iter()
-        .map(|k| (k.bytes, k.accounted))
-        .collect();
+    let allocs = gate.allocations()?;
     ensure_eq!(
         caller.wait().map_err(fail)?,
         Exit::Code(0),
@@ -167,11 +164,7 @@ fn a_small_namespace_listing_takes_one_batch_charged_to_the_caller() -> TestResu
         }
     })
     .map_err(fail)?;
-    let allocs: Vec<(u64, bool)> = gate
-        .kmallocs()?
-        .iter()
-        .map(|k| (k.bytes, k.accounted))
-        .collect();
+    let allocs = gate.allocations()?;
     ensure_eq!(
         namespace.wait().map_err(fail)?,
         Exit::Code(0),
