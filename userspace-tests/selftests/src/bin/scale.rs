@@ -140,15 +140,9 @@ fn a_small_namespace_listing_takes_one_batch_charged_to_the_caller() -> TestResu
         }
         // pid 1 of the new namespace, with two more processes.
         match in_child(|| {
-            let sleepers: Vec<Child> = (0..2)
-                .filter_map(|_| {
-                    fork(|| {
-                        std::thread::sleep(Duration::from_secs(60));
-                        0
-                    })
-                    .ok()
-                })
-                .collect();
+            let Ok(sleepers) = idle_processes(2) else {
+                return 21;
+            };
             let code = gate.measured(|| {
                 let mut buf = vec![ProcStats::default(); 1000];
                 match mem_stats_process_into(0, &mut buf, 0) {
@@ -168,7 +162,7 @@ fn a_small_namespace_listing_takes_one_batch_charged_to_the_caller() -> TestResu
     ensure_eq!(
         namespace.wait().map_err(fail)?,
         Exit::Code(0),
-        "the namespace's exit (10 unshare, 20 its pid 1)"
+        "the namespace's exit (10 unshare, 20 its pid 1, 21 its other two)"
     );
     ensure_eq!(
         allocs,
