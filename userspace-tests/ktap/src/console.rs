@@ -7,6 +7,7 @@
 //! kept, counts as a failure too.
 
 use crate::expected::Expectation;
+use crate::oom::OomReports;
 
 /// The line `/init` prints before powering off, followed by the command's exit status.
 pub const EXIT_SENTINEL: &str = "usac-vm-exit: ";
@@ -356,23 +357,12 @@ pub fn check(log: &str) -> Report {
     let mut report = Report::default();
     let mut kernel = Stream::new("kernel");
     let mut user = Stream::new("selftest");
-    // An OOM kill that a test provokes on purpose prints the allocating task's stack: that report,
-    // up to its "Killed process" line (global: "Out of memory: ...", a memory cgroup's: "Memory
-    // cgroup out of memory: ..."), is not a splat.
-    let mut in_oom_report = false;
+    let mut oom = OomReports::default();
     for raw in log.lines() {
         let raw = raw.trim_end_matches('\r');
-        if raw.contains(" invoked oom-killer: ") {
-            in_oom_report = true;
-        } else if raw.contains("Out of memory: Killed process")
-            || raw.contains("Memory cgroup out of memory: Killed process")
-        {
-            in_oom_report = false;
-        }
+        let oom_stack = oom.explains_stack(raw) && raw.contains("Call Trace:");
         // The harness's own lines quote the command, which may mention anything.
-        let harness = raw.starts_with("usac-mm: ")
-            || raw.starts_with("usac-vm: ")
-            || in_oom_report && raw.contains("Call Trace:");
+        let harness = raw.starts_with("usac-mm: ") || raw.starts_with("usac-vm: ") || oom_stack;
         if raw.contains('\x1b') && !report.problems.iter().any(|p| p.starts_with("terminal")) {
             report.problems.push(format!(
                 "terminal control sequence in the console log (scripts/run-vm.sh strips them): {:?}",
@@ -531,6 +521,19 @@ mod tests {
         assert!(check(&with_exit(&format!("{KUNIT_OK}{oom}"), 0)).is_success());
         let later = format!("{KUNIT_OK}{oom}[ 6.0] Call Trace:\n");
         assert!(!check(&with_exit(&later, 0)).is_success());
+    }
+
+    #[test]
+    fn the_oom_victims_last_allocation_failure_is_not_a_splat() {
+        let oom = "[ 5.0] hog invoked oom-killer: gfp_mask=0x140cca, order=0, oom_score_adj=1000\n\
+                   [ 5.0] Call Trace:\n[ 5.0]  dump_stack+0x1/0x2\n\
+                   [ 5.1] Out of memory: Killed process 99 (hog) total-vm:3000000kB\n\
+                   [ 5.2] hog: page allocation failure: order:0, mode:0x140cca\n\
+                   [ 5.2] CPU: 0 UID: 0 PID: 99 Comm: hog Tainted: G N\n\
+                   [ 5.2] Call Trace:\n[ 5.2]  warn_alloc+0x1/0x2\n[ 5.2] Mem-Info:\n";
+        assert!(check(&with_exit(&format!("{KUNIT_OK}{oom}"), 0)).is_success());
+        let other = oom.replace("PID: 99", "PID: 98");
+        assert!(!check(&with_exit(&format!("{KUNIT_OK}{other}"), 0)).is_success());
     }
 
     #[test]
