@@ -42,13 +42,19 @@ SYSCALL_DEFINE4(zamora_mem_stats_process, pid_t, pid,
 		struct zamora_proc_mem_stats __user *, buf, size_t, count,
 		unsigned int, flags)
 {
-	return usac_mem_stats_process(pid, (unsigned long)buf, count, flags,
-				      READ_ONCE(restrict_stats));
+	long ret = usac_mem_stats_process(pid, (unsigned long)buf, count, flags,
+					  READ_ONCE(restrict_stats));
+
+	trace_usac_mem_stats_process(pid, count, flags, ret);
+	return ret;
 }
 
 SYSCALL_DEFINE2(zamora_mem_stats_global, struct zamora_global_mem_stats __user *, out,
 		unsigned int, flags)
 {
-	return usac_mem_stats_global((unsigned long)out, flags,
-				     READ_ONCE(restrict_stats));
+	long ret = usac_mem_stats_global((unsigned long)out, flags,
+					 READ_ONCE(restrict_stats));
+
+	trace_usac_mem_stats_global(flags, ret);
+	return ret;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Trace events of usac-mm: each zamora_tamalloc() call, and each zero-fill
- * of a tamalloc folio on its first write. Enable them in tracefs
+ * Trace events of usac-mm: each call of the three system calls, and each
+ * zero-fill of a tamalloc folio on its first write. Enable them in tracefs
  * (events/usac_mem/); disabled, each costs a patched-out branch.
  */
 #undef TRACE_SYSTEM
@@ -56,6 +56,45 @@ TRACE_EVENT(usac_tamalloc_zero_fill,
 			   __entry->cleared = cleared;),
 	    TP_printk("addr=0x%lx pages=%ld cleared=%d",
 		      __entry->addr, __entry->pages, __entry->cleared)
+);
+
+/*
+ * usac_mem_stats_process - a zamora_mem_stats_process() call returned. A
+ * caller killed during a listing never sees its -EINTR; this event does.
+ * @pid:   the pid asked for (0: every process of the caller's namespace)
+ * @count: the room in the buffer, in records
+ * @flags: the flags passed
+ * @ret:   the number of records written, or a negative errno
+ */
+TRACE_EVENT(usac_mem_stats_process,
+	    TP_PROTO(pid_t pid, size_t count, unsigned int flags, long ret),
+	    TP_ARGS(pid, count, flags, ret),
+	    TP_STRUCT__entry(__field(pid_t, pid)
+			     __field(size_t, count)
+			     __field(unsigned int, flags)
+			     __field(long, ret)),
+	    TP_fast_assign(__entry->pid = pid;
+			   __entry->count = count;
+			   __entry->flags = flags;
+			   __entry->ret = ret;),
+	    TP_printk("pid=%d count=%zu flags=0x%x ret=%ld",
+		      __entry->pid, __entry->count, __entry->flags,
+		      __entry->ret)
+);
+
+/*
+ * usac_mem_stats_global - a zamora_mem_stats_global() call returned
+ * @flags: the flags passed
+ * @ret:   0, or a negative errno
+ */
+TRACE_EVENT(usac_mem_stats_global,
+	    TP_PROTO(unsigned int flags, long ret),
+	    TP_ARGS(flags, ret),
+	    TP_STRUCT__entry(__field(unsigned int, flags)
+			     __field(long, ret)),
+	    TP_fast_assign(__entry->flags = flags;
+			   __entry->ret = ret;),
+	    TP_printk("flags=0x%x ret=%ld", __entry->flags, __entry->ret)
 );
 
 #endif /* _TRACE_USAC_MEM_H */

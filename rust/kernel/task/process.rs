@@ -3,8 +3,7 @@
 //! Processes and kernel threads, and what a long walk over them needs: a scheduling point and a
 //! check for fatal signals between steps.
 //!
-//! C headers: [`include/linux/sched/stat.h`](srctree/include/linux/sched/stat.h),
-//! [`include/linux/sched/signal.h`](srctree/include/linux/sched/signal.h).
+//! C header: [`include/linux/sched/signal.h`](srctree/include/linux/sched/signal.h).
 
 use crate::{bindings, task::Task};
 use core::ptr::addr_of;

@@ -101,7 +101,7 @@ fn memstat() -> Page {
                     ("memstat --global -m", "the system totals in MiB, like free -m"),
                     (
                         "memstat --json | jq '.processes[0]'",
-                        "machine-readable output (schema usac-memstat/1), with the field names of the ABI",
+                        "machine-readable output (schema usac-memstat/2), with the field names of the ABI and the number of processes hidden from the caller",
                     ),
                     (
                         "memstat --watch 2 --count 5 --json",

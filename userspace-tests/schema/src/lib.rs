@@ -1,6 +1,6 @@
 //! The JSON documents of the usac tools, one serde type each, used by the program that writes a
 //! document and by every program that reads it. Each document starts with a `"schema"` field
-//! naming its format and version (`"usac-memstat/1"`); reading a document of another schema, or
+//! naming its format and version (`"usac-memstat/2"`); reading a document of another schema, or
 //! with a field missing or unknown, is an error.
 
 pub mod bench;

@@ -25,10 +25,13 @@ pub struct Process {
 pub struct Processes {
     pub schema: Schema<Processes>,
     pub processes: Vec<Process>,
+    /// Processes of the caller's pid namespace that it may not see (`nr_hidden` of the global
+    /// call made right after the listing), like `ps` under hidepid, which just shows fewer.
+    pub nr_hidden: u64,
 }
 
 impl Versioned for Processes {
-    const SCHEMA: &'static str = "usac-memstat/1";
+    const SCHEMA: &'static str = "usac-memstat/2";
 }
 
 /// `memstat --global --json`: `struct zamora_global_mem_stats`.
@@ -68,14 +71,14 @@ mod tests {
         };
         let text = serde_json::to_string(&doc).unwrap();
         assert!(
-            text.starts_with(r#"{"schema":"usac-memstat/1","processes":[{"pid":1,"comm":"init","#),
+            text.starts_with(r#"{"schema":"usac-memstat/2","processes":[{"pid":1,"comm":"init","#),
             "{text}"
         );
         assert_eq!(serde_json::from_str::<Processes>(&text).unwrap(), doc);
-        let other = text.replace("usac-memstat/1", "usac-memstat/2");
+        let other = text.replace("usac-memstat/2", "usac-memstat/9");
         let err = serde_json::from_str::<Processes>(&other).unwrap_err();
         assert!(
-            err.to_string().contains("expected \"usac-memstat/1\""),
+            err.to_string().contains("expected \"usac-memstat/2\""),
             "{err}"
         );
         assert!(serde_json::from_str::<Processes>(r#"{"processes":[]}"#).is_err());

@@ -20,11 +20,12 @@ pub fn process(e: &ProcStats) -> Process {
     }
 }
 
-/// The `memstat --json` document of `list`.
-pub fn processes(list: &[ProcStats]) -> Processes {
+/// The `memstat --json` document of `list`, with `nr_hidden` processes the caller may not see.
+pub fn processes(list: &[ProcStats], nr_hidden: u64) -> Processes {
     Processes {
         schema: Schema::new(),
         processes: list.iter().map(process).collect(),
+        nr_hidden,
     }
 }
 
@@ -63,11 +64,11 @@ mod tests {
             *d = *c as _;
         }
         assert_eq!(
-            serde_json::to_string(&processes(&[e])).unwrap(),
-            "{\"schema\":\"usac-memstat/1\",\"processes\":[{\"pid\":42,\"comm\":\"sh\",\
+            serde_json::to_string(&processes(&[e], 9)).unwrap(),
+            "{\"schema\":\"usac-memstat/2\",\"processes\":[{\"pid\":42,\"comm\":\"sh\",\
              \"kthread\":false,\"reserved_kb\":1024,\"committed_kb\":512,\
              \"committed_pct_x100\":5000,\"oom_score\":3,\"oom_score_adj\":-17,\
-             \"tamalloc_kb\":0,\"lazy_zeroed_pages\":0}]}"
+             \"tamalloc_kb\":0,\"lazy_zeroed_pages\":0}],\"nr_hidden\":9}"
         );
         let g = GlobalStats {
             reserved_kb: 2048,

@@ -25,13 +25,27 @@ pub enum Event {
         pages: u64,
         cleared: bool,
     },
+    /// `usac_mem_stats_process`: a `zamora_mem_stats_process(target, buf, count, flags)` call
+    /// returned `ret` (records written, or a negative errno).
+    StatsProcess {
+        pid: u32,
+        target: i32,
+        count: u64,
+        flags: u32,
+        ret: i64,
+    },
+    /// `usac_mem_stats_global`: a `zamora_mem_stats_global(out, flags)` call returned `ret`.
+    StatsGlobal { pid: u32, flags: u32, ret: i64 },
 }
 
 impl Event {
     /// The pid of the task the event is about.
     pub fn pid(&self) -> u32 {
         match *self {
-            Event::Tamalloc { pid, .. } | Event::ZeroFill { pid, .. } => pid,
+            Event::Tamalloc { pid, .. }
+            | Event::ZeroFill { pid, .. }
+            | Event::StatsProcess { pid, .. }
+            | Event::StatsGlobal { pid, .. } => pid,
         }
     }
 }
@@ -148,7 +162,7 @@ pub fn clear() -> io::Result<()> {
 
 /// The usac_mem events in the trace buffer, oldest first.
 pub fn usac_events() -> io::Result<Vec<Event>> {
-    events_in_trace(": usac_tamalloc", parse)
+    events_in_trace(": usac_", parse)
 }
 
 /// Parses a usac_mem event's line: `  COMM-PID  [CPU] FLAGS  TIME: usac_EVENT: key=value ...`.
@@ -170,6 +184,18 @@ fn parse(line: &str) -> Option<Event> {
             pages: field("pages")?.parse().ok()?,
             cleared: field("cleared")? == "1",
         }),
+        "usac_mem_stats_process" => Some(Event::StatsProcess {
+            pid,
+            target: field("pid")?.parse().ok()?,
+            count: field("count")?.parse().ok()?,
+            flags: u32::try_from(hex("flags")?).ok()?,
+            ret: field("ret")?.parse().ok()?,
+        }),
+        "usac_mem_stats_global" => Some(Event::StatsGlobal {
+            pid,
+            flags: u32::try_from(hex("flags")?).ok()?,
+            ret: field("ret")?.parse().ok()?,
+        }),
         _ => None,
     }
 }
@@ -179,7 +205,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_both_events_and_pids_in_names_with_dashes() {
+    fn parses_every_event_and_pids_in_names_with_dashes() {
         let t = " usac-selftest-t-123     [001] .....    12.345678: usac_tamalloc: size=12345 \
                  flags=0x0 addr=0x7f0000001000 err=0";
         assert_eq!(
@@ -203,6 +229,27 @@ mod tests {
             })
         );
         assert_eq!(parse("x-1 [0] ..: usac_tamalloc: size=1"), None);
+        let p = " memstat-9 [001] ..... 7.5: usac_mem_stats_process: pid=0 count=1000 flags=0x0 \
+                 ret=-4";
+        assert_eq!(
+            parse(p),
+            Some(Event::StatsProcess {
+                pid: 9,
+                target: 0,
+                count: 1000,
+                flags: 0,
+                ret: -4
+            })
+        );
+        let g = " memstat-9 [001] ..... 7.6: usac_mem_stats_global: flags=0x0 ret=0";
+        assert_eq!(
+            parse(g),
+            Some(Event::StatsGlobal {
+                pid: 9,
+                flags: 0,
+                ret: 0
+            })
+        );
         let k = " usac-selftest-s-88 [000] ..... 3.25: kmalloc: call_site=__kvmalloc_node_noprof+0x3f/0xd0 \
                  ptr=000000005e6f0a2c bytes_req=6144 bytes_alloc=8192 \
                  gfp_flags=GFP_KERNEL_ACCOUNT|__GFP_NOWARN node=-1 accounted=true";

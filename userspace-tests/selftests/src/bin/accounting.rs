@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use usac::os::{fork, in_child, Child, Exit, MapFlags, Mapping, ProtFlags, Signal};
 use usac::{mem_stats_all, mem_stats_global, mem_stats_process, ProcStats, Tamalloc};
+use usac_schema::memstat::Processes;
 use usac_selftests::memory::recycle_dirty_memory;
 use usac_selftests::procfs::{check_listed_pids, own_smaps, pids, status_field};
 
@@ -362,7 +363,7 @@ fn by_default_unprivileged_callers_see_only_their_own_processes() -> TestResult 
                 "global as nobody (processes, hidden, reserved kB): {got:?}, want {want:?}"
             ));
         }
-        Ok(())
+        memstat_json_as_nobody(&[me, sibling_pid], root_before)
     });
     // Root (CAP_SYS_PTRACE) still sees everything.
     let before = pids();
@@ -377,6 +378,32 @@ fn by_default_unprivileged_callers_see_only_their_own_processes() -> TestResult 
         0,
         "nr_hidden as root"
     );
+    Ok(())
+}
+
+/// `memstat --json` run by an unprivileged caller that sees `visible` (and memstat itself): it
+/// lists just those, and says how many processes it could not show.
+fn memstat_json_as_nobody(visible: &[i32], nr_hidden: u64) -> Result<(), String> {
+    let child = std::process::Command::new("memstat")
+        .arg("--json")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("memstat: {e}"))?;
+    let memstat = child.id() as i32;
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("memstat: {e}"))?;
+    let doc: Processes = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("memstat --json as nobody ({:?}): {e}", out.status))?;
+    let got: Vec<i32> = doc.processes.iter().map(|p| p.pid).collect();
+    let want = [visible, &[memstat]].concat();
+    if (&got, doc.nr_hidden) != (&want, nr_hidden) {
+        return Err(format!(
+            "memstat --json as nobody (pids, nr_hidden): {:?}, want {:?}",
+            (got, doc.nr_hidden),
+            (want, nr_hidden)
+        ));
+    }
     Ok(())
 }
 

@@ -10,9 +10,11 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use usac::os::sched::{pin_to_cpu, set_fifo};
+use usac::os::Signal;
 use usac::os::{fork, in_child, Child, Exit};
 use usac::tracefs;
-use usac::{mem_stats_all, mem_stats_process_into, ProcStats};
+use usac::tracefs::Event;
+use usac::{mem_stats_all, mem_stats_global, mem_stats_process_into, ProcStats};
 
 /// The size of one record of a listing.
 const RECORD: u64 = std::mem::size_of::<ProcStats>() as u64;
@@ -271,6 +273,107 @@ fn a_long_listing_lets_a_woken_task_run() -> TestResult {
     Ok(())
 }
 
+/// The calls a killed caller makes, as their trace events show them: the caller forks, says its
+/// pid, and makes `call` until SIGKILL ends it, 0.3 s later.
+fn calls_until_killed(mut call: impl FnMut()) -> Result<Vec<Event>, NotPassed> {
+    let (mut rx, tx) = io::pipe().map_err(fail)?;
+    tracefs::clear().map_err(fail)?;
+    tracefs::enable_usac_events(true).map_err(fail)?;
+    let caller = fork(|| {
+        let Ok(pid) = global_pid() else { return 1 };
+        if (&tx).write_all(&pid.to_le_bytes()).is_err() {
+            return 1;
+        }
+        loop {
+            call();
+        }
+    });
+    let mut pid = [0u8; 4];
+    let said = caller
+        .map_err(fail)
+        .and_then(|c| rx.read_exact(&mut pid).map(|()| c).map_err(fail));
+    std::thread::sleep(Duration::from_millis(300));
+    let ended = said.and_then(|c| {
+        c.signal(Signal::SIGKILL).map_err(fail)?;
+        c.wait().map_err(fail)
+    });
+    tracefs::enable_usac_events(false).map_err(fail)?;
+    ensure_eq!(ended?, Exit::Signal(Signal::SIGKILL), "the caller's end");
+    let pid = u32::from_le_bytes(pid);
+    Ok(tracefs::usac_events()
+        .map_err(fail)?
+        .into_iter()
+        .filter(|e| e.pid() == pid)
+        .collect())
+}
+
+/// Kills up to five callers of `call` until one is killed inside it: each call before must have
+/// returned what `ok` accepts, the last one EINTR. `ret` is the result of a call's event, `None`
+/// for an event of another kind.
+fn killed_in_the_call_with_eintr(
+    what: &str,
+    mut call: impl FnMut(),
+    ret: impl Fn(&Event) -> Option<i64>,
+    ok: impl Fn(i64) -> bool,
+) -> TestResult {
+    let eintr = -i64::from(libc::EINTR);
+    for attempt in 1..=5 {
+        let events = calls_until_killed(&mut call)?;
+        let results: Vec<Option<i64>> = events.iter().map(&ret).collect();
+        let Some((&last, done)) = results.split_last() else {
+            return Err(fail(format!("no event of the {what} caller")));
+        };
+        ensure!(
+            done.iter().all(|r| r.is_some_and(&ok)),
+            "{what} calls before the kill: {events:?}"
+        );
+        if last == Some(eintr) {
+            println!(
+                "# {what}: EINTR on attempt {attempt}, after {} calls",
+                done.len()
+            );
+            return Ok(());
+        }
+        ensure!(
+            last.is_some_and(&ok),
+            "{what}: the last call: {:?}",
+            events.last()
+        );
+    }
+    Err(fail(format!("5 {what} callers killed, none with EINTR")))
+}
+
+/// A caller killed during a walk of thousands of processes leaves it at the next batch with
+/// EINTR, for a listing and for the global sums. It never returns to user space to see the
+/// errno; the call's trace event shows it. The caller makes the call in a loop, so that the
+/// SIGKILL nearly always lands in the kernel.
+fn a_killed_caller_leaves_a_long_walk_with_eintr() -> TestResult {
+    let idle = idle_processes(6000)?;
+    let mut records = vec![ProcStats::default(); idle.len() + 100];
+    killed_in_the_call_with_eintr(
+        "listing",
+        || {
+            let _ = mem_stats_process_into(0, &mut records, 0);
+        },
+        |e| match *e {
+            Event::StatsProcess { target: 0, ret, .. } => Some(ret),
+            _ => None,
+        },
+        |ret| ret > 6000,
+    )?;
+    killed_in_the_call_with_eintr(
+        "global",
+        || {
+            let _ = mem_stats_global();
+        },
+        |e| match *e {
+            Event::StatsGlobal { ret, .. } => Some(ret),
+            _ => None,
+        },
+        |ret| ret == 0,
+    )
+}
+
 /// What a reader that copies `new` being written over `old` (a copy in ascending order, then
 /// zeroes after it, as `__set_task_comm()` does since 6.13) can see: the first `k` bytes of the
 /// new name over the rest of the old one, up to the first NUL.
@@ -357,6 +460,10 @@ fn main() -> ExitCode {
             (
                 "a_long_listing_lets_a_woken_task_run",
                 a_long_listing_lets_a_woken_task_run,
+            ),
+            (
+                "a_killed_caller_leaves_a_long_walk_with_eintr",
+                a_killed_caller_leaves_a_long_walk_with_eintr,
             ),
             (
                 "a_renamed_process_is_listed_with_one_of_its_names",

@@ -74,7 +74,9 @@ fn render(args: &MemstatArgs) -> Result<String, Failure> {
     table::sort(&mut list, args.sort_key());
     list.truncate(args.top.unwrap_or(usize::MAX));
     if args.json {
-        return Ok(serde_json::to_string(&json::processes(&list)).expect("serializable"));
+        let nr_hidden = usac::mem_stats_global()?.nr_hidden;
+        let doc = json::processes(&list, nr_hidden);
+        return Ok(serde_json::to_string(&doc).expect("serializable"));
     }
     let columns = args.columns();
     let mem_total_kb = if columns.contains(&Column::Mem) {

@@ -387,7 +387,7 @@ fn memstat_global_is_like_free() -> TestResult {
 fn memstat_json_has_stable_fields() -> TestResult {
     let text = memstat_ok(&["--json"])?;
     // The field order is part of the format, as the table's columns are.
-    let start = "{\"schema\":\"usac-memstat/1\",\"processes\":[{\"pid\":1,\"comm\":\"init\",\
+    let start = "{\"schema\":\"usac-memstat/2\",\"processes\":[{\"pid\":1,\"comm\":\"init\",\
                  \"kthread\":false,\"reserved_kb\":";
     ensure!(
         text.starts_with(start),
@@ -459,7 +459,7 @@ fn memstat_works_in_a_pipe() -> TestResult {
     for line in text.lines() {
         serde_json::from_str::<Processes>(line).map_err(|e| fail(format!("{e}: {line}")))?;
         let doc: Value = serde_json::from_str(line).map_err(fail)?;
-        ensure_eq!(doc["schema"], "usac-memstat/1", "schema of a JSON line");
+        ensure_eq!(doc["schema"], "usac-memstat/2", "schema of a JSON line");
     }
     let text = memstat_ok(&["--global", "--json", "--watch", "0.1", "--count", "2"])?;
     ensure_eq!(

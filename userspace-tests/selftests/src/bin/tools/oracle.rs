@@ -297,7 +297,7 @@ pub fn json_rows(doc: &Value) -> Result<Vec<Row>, NotPassed> {
         doc.get("schema").and_then(Value::as_str),
         doc.get("processes"),
     ) {
-        (Some("usac-memstat/1"), Some(Value::Array(items))) => Ok(items.iter().map(row).collect()),
+        (Some("usac-memstat/2"), Some(Value::Array(items))) => Ok(items.iter().map(row).collect()),
         (Some("usac-memstat-global/2"), None) => Ok(vec![row(doc)]),
         _ => Err(fail(format!("not a memstat document: {doc}"))),
     }
@@ -319,11 +319,12 @@ pub fn process_json(e: &ProcStats) -> Value {
     })
 }
 
-/// The `memstat --json` document of `list`.
+/// The `memstat --json` document of `list`, as root sees it (nothing hidden).
 pub fn processes_json(list: &[ProcStats]) -> Value {
     json!({
-        "schema": "usac-memstat/1",
+        "schema": "usac-memstat/2",
         "processes": list.iter().map(process_json).collect::<Vec<_>>(),
+        "nr_hidden": 0,
     })
 }
 
