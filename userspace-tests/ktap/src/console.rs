@@ -33,6 +33,7 @@ pub const SPLAT_PATTERNS: &[&str] = &[
     "rcu: INFO:",
     "panicked at",
     "Call Trace:",
+    "page allocation failure",
 ];
 
 /// Leaf results of one KTAP document.
@@ -358,9 +359,17 @@ pub fn check(log: &str) -> Report {
     let mut kernel = Stream::new("kernel");
     let mut user = Stream::new("selftest");
     let mut oom = OomReports::default();
+    // The problem a "page allocation failure" line made, until the next line says whose it is.
+    let mut failure_problem: Option<usize> = None;
     for raw in log.lines() {
         let raw = raw.trim_end_matches('\r');
-        let oom_stack = oom.explains_stack(raw) && raw.contains("Call Trace:");
+        let verdict = oom.line(raw);
+        if verdict.acquits_failure {
+            if let Some(i) = failure_problem.take() {
+                report.problems.remove(i);
+            }
+        }
+        let oom_stack = verdict.explains_stack && raw.contains("Call Trace:");
         // The harness's own lines quote the command, which may mention anything.
         let harness = raw.starts_with("usac-mm: ") || raw.starts_with("usac-vm: ") || oom_stack;
         if raw.contains('\x1b') && !report.problems.iter().any(|p| p.starts_with("terminal")) {
@@ -373,6 +382,9 @@ pub fn check(log: &str) -> Report {
             .iter()
             .find(|p| !harness && raw.contains(**p))
         {
+            if *pattern == "page allocation failure" {
+                failure_problem = Some(report.problems.len());
+            }
             report
                 .problems
                 .push(format!("kernel splat ({pattern}): {}", raw.trim()));
@@ -497,6 +509,45 @@ mod tests {
         assert!(r.problems.iter().any(|p| p.contains("did not finish")));
     }
 
+    /// A console line of each kind of splat, as the kernel prints it.
+    const SPLAT_LINES: &[&str] = &[
+        "[    2.0] BUG: kernel NULL pointer dereference, address: 0000000000000008",
+        "[    2.0] BUG: sleeping function called from invalid context at mm/x.c:1",
+        "[    2.0] WARNING: CPU: 0 PID: 1 at mm/memory.c:1 foo+0x1/0x2",
+        "[    2.0] Oops: general protection fault, probably for non-canonical address",
+        "[    2.0] Kernel panic - not syncing: Fatal exception",
+        "[    2.0] general protection fault, probably for non-canonical address 0xdead: 0000",
+        "[    2.0] BUG: KASAN: slab-out-of-bounds in foo+0x1/0x2",
+        "[    2.0] UBSAN: array-index-out-of-bounds in mm/tamalloc.c:42:7",
+        "[    2.0] WARNING: possible circular locking dependency detected",
+        "[    2.0] WARNING: possible recursive locking detected",
+        "[    2.0] WARNING: inconsistent lock state",
+        "[    2.0] WARNING: suspicious RCU usage",
+        "[    2.0] DEBUG_LOCKS_WARN_ON(1)",
+        "[    2.0] turning off the locking correctness validator.",
+        "unreferenced object 0xffff888003a1c000 (size 64):",
+        "[   30.0] rcu: INFO: rcu_preempt self-detected stall on CPU",
+        "[   30.0] rcu_preempt self-detected stall on CPU",
+        "[    2.0] rust_kernel: panicked at kernel/usac/stats.rs:10:5:",
+        "[    2.0] Call Trace:",
+        "[    2.0] memstat: page allocation failure: order:0, mode:0xcc0(GFP_KERNEL)",
+    ];
+
+    #[test]
+    fn every_pattern_is_a_splat_on_a_kernel_line() {
+        for line in SPLAT_LINES {
+            let r = check(&with_exit(&format!("{KUNIT_OK}{line}\n"), 0));
+            assert!(!r.is_success(), "{line}");
+            assert!(r.problems[0].starts_with("kernel splat ("), "{line}: {r:?}");
+        }
+        for pattern in SPLAT_PATTERNS {
+            assert!(
+                SPLAT_LINES.iter().any(|l| l.contains(pattern)),
+                "no sample line for {pattern:?}"
+            );
+        }
+    }
+
     #[test]
     fn splats_fail_the_run() {
         for splat in [
@@ -533,7 +584,12 @@ mod tests {
                    [ 5.2] Call Trace:\n[ 5.2]  warn_alloc+0x1/0x2\n[ 5.2] Mem-Info:\n";
         assert!(check(&with_exit(&format!("{KUNIT_OK}{oom}"), 0)).is_success());
         let other = oom.replace("PID: 99", "PID: 98");
-        assert!(!check(&with_exit(&format!("{KUNIT_OK}{other}"), 0)).is_success());
+        let r = check(&with_exit(&format!("{KUNIT_OK}{other}"), 0));
+        assert!(r.problems[0].contains("(page allocation failure): [ 5.2] hog"), "{r:?}");
+        assert!(r.problems[1].contains("(Call Trace:)"), "{r:?}");
+        // A line of the selftests' own output between the two changes nothing.
+        let interleaved = oom.replace("[ 5.2] CPU:", "# a selftest line\n[ 5.2] CPU:");
+        assert!(check(&with_exit(&format!("{KUNIT_OK}{interleaved}"), 0)).is_success());
     }
 
     #[test]

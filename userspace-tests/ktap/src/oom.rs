@@ -4,8 +4,19 @@
 //! stack in the OOM report (`... invoked oom-killer:` up to `... Killed process N (...)`), and,
 //! once the victim has used up the memory reserves the OOM killer grants it, may print one more
 //! for the victim's last failed allocation (`warn_alloc()`: `comm: page allocation failure: ...`,
-//! then `CPU: c ... PID: N ...`). Both are expected; any other stack is a splat, including a
-//! page allocation failure of a task the OOM killer did not kill.
+//! then `CPU: c ... PID: N ...`). Both are expected; any other stack is a splat, and so is a
+//! page allocation failure of a task the OOM killer did not kill. Whose failure it is shows only
+//! on the line after it: [`OomReports::line`] says when that line acquits the failure before it.
+
+/// What [`OomReports::line`] says about a console line.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Verdict {
+    /// A stack dump on this line is one an OOM kill explains.
+    pub explains_stack: bool,
+    /// This line names an OOM victim as the task of the page allocation failure just before it:
+    /// that failure is not a splat.
+    pub acquits_failure: bool,
+}
 
 /// Follows a console log line by line.
 #[derive(Debug, Default)]
@@ -28,8 +39,19 @@ enum State {
 }
 
 impl OomReports {
+    /// Takes the next console line.
+    pub fn line(&mut self, line: &str) -> Verdict {
+        let before = self.state;
+        let explains_stack = self.explains_stack(line);
+        Verdict {
+            explains_stack,
+            acquits_failure: before == State::FailureOfUnknownTask
+                && self.state == State::InVictimFailure,
+        }
+    }
+
     /// Takes the next console line; returns whether a stack dump on it is one an OOM kill explains.
-    pub fn explains_stack(&mut self, line: &str) -> bool {
+    fn explains_stack(&mut self, line: &str) -> bool {
         if line.contains(" invoked oom-killer: ") {
             self.state = State::InReport;
         } else if let Some(pid) = killed_pid(line) {
@@ -123,6 +145,21 @@ mod tests {
     fn a_stack_after_the_failure_report_is_not() {
         let log = format!("{REPORT}{}[ 6.0] Call Trace:\n", failure(99));
         assert_eq!(stacks_explained(&log), [true, true, false]);
+    }
+
+    #[test]
+    fn only_the_victims_cpu_line_acquits_the_failure_before_it() {
+        let acquittals = |log: &str| -> Vec<usize> {
+            let mut oom = OomReports::default();
+            log.lines()
+                .enumerate()
+                .filter_map(|(i, l)| oom.line(l).acquits_failure.then_some(i))
+                .collect()
+        };
+        // The failure is line 4 of REPORT + failure; its CPU line is 5.
+        assert_eq!(acquittals(&format!("{REPORT}{}", failure(99))), [5]);
+        assert!(acquittals(&format!("{REPORT}{}", failure(100))).is_empty());
+        assert!(acquittals(&failure(99)).is_empty());
     }
 
     #[test]
