@@ -11,7 +11,7 @@
 #   EXTRA='files'     host files (e.g. your own static binary) copied to /usr/local/bin in the VM
 #   TIMEOUT=seconds   hard limit on one VM run
 #   KPARAMS='...'     extra kernel command-line parameters for the VM (e.g. init_on_alloc=0)
-#   VM_CPUS=N         the VM's CPUs, an even number, half on each of its two NUMA nodes (default 2)
+#   VM_CPUS=N         the VM's CPUs: 1 (one NUMA node), or an even number, half on each of two nodes (default 2)
 
 BUILD_DIR ?= $(CURDIR)/build
 export LINUX KERNEL_SRC BUILD_DIR PROFILE ACCEL JOBS EXTRA TIMEOUT CMD KPARAMS VM_CPUS

@@ -21,8 +21,8 @@ export LINUX=${LINUX:-$(table_keys kernels.tsv | head -1)}
 case ${ACCEL:-tcg} in tcg | kvm) ;; *) bad_var ACCEL "tcg or kvm" ;; esac
 [[ ${JOBS:-1} =~ ^[1-9][0-9]*$ ]] || bad_var JOBS "a whole number of parallel build jobs, 1 or more"
 [[ ${TIMEOUT:-1} =~ ^[1-9][0-9]*$ ]] || bad_var TIMEOUT "a whole number of seconds, 1 or more"
-[[ ${VM_CPUS:-2} =~ ^[1-9][0-9]*$ ]] && [ $((${VM_CPUS:-2} % 2)) = 0 ] ||
-	bad_var VM_CPUS "an even number of virtual CPUs (half on each NUMA node), 2 by default"
+[[ ${VM_CPUS:-2} =~ ^[1-9][0-9]*$ ]] && { [ "${VM_CPUS:-2}" = 1 ] || [ $((${VM_CPUS:-2} % 2)) = 0 ]; } ||
+	bad_var VM_CPUS "1, or an even number of virtual CPUs (half on each NUMA node), 2 by default"
 if [ -n "${KERNEL_SRC:-}" ]; then
 	[ -f "$KERNEL_SRC/Makefile" ] || bad_var KERNEL_SRC "a Linux $LINUX source tree (no Makefile there)"
 	v=$(sed -nE '1,5{s/^VERSION = (.*)/\1/p; s/^PATCHLEVEL = (.*)/.\1/p}' "$KERNEL_SRC/Makefile" | tr -d '\n')

@@ -18,13 +18,19 @@ kvm) accel=(-accel kvm -cpu host) ;;
 esac
 # Two NUMA nodes, each with half the CPUs (VM_CPUS, 2 by default: one each, a socket of its own,
 # so that no cache is shared across nodes) and half the memory: a kernel with CONFIG_NUMA
-# (PROFILE=distro) migrates pages between them; one without sees one node of the whole.
+# (PROFILE=distro) migrates pages between them; one without sees one node of the whole. A single
+# CPU (VM_CPUS=1, for measurements) gets a single node.
 cpus=${VM_CPUS:-2} half=$((${VM_CPUS:-2} / 2))
 span() { if [ "$1" = "$2" ]; then echo "$1"; else echo "$1-$2"; fi; }
 mem_mb=$(($(numfmt --from=iec "${VM_MEM:-2G}") >> 20))
-numa=(-object memory-backend-ram,id=node0,size=$((mem_mb / 2))M -numa node,nodeid=0,cpus=$(span 0 $((half - 1))),memdev=node0
-	-object memory-backend-ram,id=node1,size=$((mem_mb - mem_mb / 2))M -numa node,nodeid=1,cpus=$(span $half $((cpus - 1))),memdev=node1)
-qemu=(qemu-system-x86_64 "${accel[@]}" -m "${mem_mb}M" "${numa[@]}" -smp $cpus,sockets=2,cores=$half,threads=1 -no-reboot -nographic -nic none
+if [ "$cpus" = 1 ]; then
+	numa=() smp=(-smp 1)
+else
+	numa=(-object memory-backend-ram,id=node0,size=$((mem_mb / 2))M -numa node,nodeid=0,cpus=$(span 0 $((half - 1))),memdev=node0
+		-object memory-backend-ram,id=node1,size=$((mem_mb - mem_mb / 2))M -numa node,nodeid=1,cpus=$(span $half $((cpus - 1))),memdev=node1)
+	smp=(-smp "$cpus,sockets=2,cores=$half,threads=1")
+fi
+qemu=(qemu-system-x86_64 "${accel[@]}" -m "${mem_mb}M" "${numa[@]}" "${smp[@]}" -no-reboot -nographic -nic none
 	-kernel "$KERNEL" -initrd "$BUILD_DIR/initramfs.cpio.gz"
 	-append "console=ttyS0 panic=-1 ${KPARAMS:-}")
 
@@ -35,7 +41,7 @@ fi
 mkdir -p "$BUILD_DIR/logs"
 LOG=$BUILD_DIR/logs/$name.log
 {
-	echo "usac-mm: Linux $(kernel_version) ($PROFILE), accel ${ACCEL:-tcg}, $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+	echo "usac-mm: Linux $(kernel_version) ($PROFILE), accel ${ACCEL:-tcg}, $cpus vCPUs, $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 	echo "usac-mm: command: $*"
 	[ -z "${KPARAMS:-}" ] || echo "usac-mm: kernel parameters: $KPARAMS"
 } | tee "$LOG"

@@ -1,20 +1,29 @@
-//! `usac-bench [tamalloc|stats|all] [--rounds N]`: the usac-mm syscalls against their baselines,
-//! side by side in one boot, as medians of alternating rounds.
+//! `usac-bench [tamalloc|stats|latency|all] [--rounds N]`: the usac-mm syscalls against their
+//! baselines, side by side in one boot, as medians of alternating rounds.
 //!
 //! - tamalloc: call latency vs `mmap` at 4 KiB, 1 MiB and 1 GiB; first-write and read-fault cost
 //!   per page vs `mmap` memory.
 //! - stats: listing every process with `zamora_mem_stats_process` vs reading what it returns
 //!   from /proc (status, oom_score, oom_score_adj), and `zamora_mem_stats_global` vs summing
-//!   /proc/*/statm (what a `free`-like tool reads), at 100, 1000, 5000 and 10000 processes; and
-//!   one process's statistics with 20 000 mappings vs a handful.
+//!   /proc/*/statm (what a `free`-like tool reads), at 100, 1000, 5000 and 10000 processes, /proc
+//!   read by the fastest reader we can write (`procfs_reader`); and one process's statistics
+//!   with 20 000 mappings vs a handful.
+//! - latency: how long a listing keeps its CPU from a real-time task, at 1000 and 10000
+//!   processes: the longest delay of a `SCHED_FIFO` thread's 1 ms timer wake-ups on the CPU that
+//!   lists in a loop (as cyclictest measures it), against the same while a user-space loop runs
+//!   there (the emulator's own noise) and against one whole listing call (the delay without a
+//!   scheduling point in the walk).
 //!
 //! Prints a table, and each row as `BENCH-JSON {...}` (schema usac-bench/1) for usac-report.
 
 use clap::Parser;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use usac::os::sched::{longest_timer_delay, pin_to_cpu, set_fifo};
 use usac::os::{fork, Child, Mapping, ProtFlags};
 use usac_bench::cli::{BenchArgs, Which};
+use usac_bench::procfs_reader::ProcReader;
 use usac_bench::{alternate, row};
 use usac_schema::bench::{BenchRow, TAG};
 
@@ -90,59 +99,6 @@ fn tamalloc_rows(rounds: usize) -> Vec<BenchRow> {
     rows
 }
 
-/// The pids of /proc.
-fn proc_pids() -> Vec<i32> {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    dir.flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse().ok())
-        .collect()
-}
-
-/// What `zamora_mem_stats_process(0, ...)` returns, read from /proc: VmSize, VmRSS (status),
-/// oom_score and oom_score_adj of every process.
-fn proc_scan() -> Vec<(i32, u64, u64, i64, i64)> {
-    let mut out = Vec::new();
-    for pid in proc_pids() {
-        let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
-            continue;
-        };
-        let field = |name: &str| usac::procfs::field_in(&status, name).unwrap_or(0);
-        let num = |f: &str| -> i64 {
-            std::fs::read_to_string(format!("/proc/{pid}/{f}"))
-                .ok()
-                .and_then(|s| s.trim().parse().ok())
-                .unwrap_or(0)
-        };
-        out.push((
-            pid,
-            field("VmSize"),
-            field("VmRSS"),
-            num("oom_score"),
-            num("oom_score_adj"),
-        ));
-    }
-    out
-}
-
-/// What a `free`-like sum needs, read from /proc: the size and resident pages of every process
-/// from /proc/PID/statm, summed.
-fn statm_sum() -> (u64, u64) {
-    let mut sum = (0, 0);
-    for pid in proc_pids() {
-        let Ok(statm) = std::fs::read_to_string(format!("/proc/{pid}/statm")) else {
-            continue;
-        };
-        let mut fields = statm
-            .split_whitespace()
-            .map(|f| f.parse::<u64>().unwrap_or(0));
-        sum.0 += fields.next().unwrap_or(0);
-        sum.1 += fields.next().unwrap_or(0);
-    }
-    sum
-}
-
 fn timed<T>(f: impl FnOnce() -> T) -> (f64, T) {
     let start = Instant::now();
     let v = f();
@@ -174,6 +130,7 @@ fn vma_count(pid: i32) -> usize {
 /// Every process listed by the syscall vs by /proc, and the global sums vs a statm-only /proc
 /// sum, at several process counts.
 fn stats_rows(rounds: usize) -> Vec<BenchRow> {
+    let mut proc = ProcReader::new().expect("/proc");
     let mut rows = Vec::new();
     let mut sleepers = Vec::new();
     for target in [100usize, 1000, 5000, 10000] {
@@ -186,7 +143,12 @@ fn stats_rows(rounds: usize) -> Vec<BenchRow> {
         // size query; the /proc scan likewise reuses nothing but its code.
         let mut buf = vec![usac::ProcStats::default(); n + 64];
         let mut list = || usac::mem_stats_process_into(0, &mut buf, 0).expect("listing");
-        let m = alternate(rounds, || timed(&mut list).0, || timed(proc_scan).0);
+        let mut records = Vec::with_capacity(n + 64);
+        let mut proc_scan = || {
+            records.clear();
+            proc.for_each_process(|r| records.push(r));
+        };
+        let m = alternate(rounds, || timed(&mut list).0, || timed(&mut proc_scan).0);
         rows.push(row(
             format!("all-process stats, {n} processes (syscall vs /proc status+oom_score+adj)"),
             m,
@@ -195,13 +157,75 @@ fn stats_rows(rounds: usize) -> Vec<BenchRow> {
         let m = alternate(
             rounds,
             || timed(|| usac::mem_stats_global().expect("global").nr_processes).0,
-            || timed(statm_sum).0,
+            || timed(|| proc.statm_sum()).0,
         );
         rows.push(row(
             format!("global stats, {n} processes (syscall vs /proc statm sum)"),
             m,
             n as u64,
         ));
+    }
+    drop(sleepers);
+    rows
+}
+
+/// The longest delay, in ns, of a `SCHED_FIFO` thread's timer wake-ups every millisecond on CPU 0
+/// while `work` runs there in a loop for one second.
+fn longest_delay_while(mut work: impl FnMut()) -> f64 {
+    let _cpu0 = pin_to_cpu(0).expect("pin to CPU 0");
+    let busy = AtomicBool::new(true);
+    std::thread::scope(|s| {
+        let waiter = s.spawn(|| {
+            let _cpu0 = pin_to_cpu(0).expect("pin to CPU 0");
+            set_fifo(50).expect("SCHED_FIFO");
+            longest_timer_delay(Duration::from_millis(1), || busy.load(Ordering::Relaxed))
+                .expect("clock_nanosleep")
+        });
+        let until = Instant::now() + Duration::from_secs(1);
+        while Instant::now() < until {
+            work();
+        }
+        busy.store(false, Ordering::Relaxed);
+        waiter.join().expect("timer thread").as_nanos() as f64
+    })
+}
+
+/// Lists every process into `buf`.
+fn list_into(buf: &mut [usac::ProcStats]) {
+    usac::mem_stats_process_into(0, buf, 0).expect("listing");
+}
+
+/// How long a listing of 1000 and of 10 000 processes keeps its CPU from a real-time task.
+fn latency_rows(rounds: usize) -> Vec<BenchRow> {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut rows = Vec::new();
+    let mut sleepers = Vec::new();
+    for target in [1000usize, 10000] {
+        let now = usac::mem_stats_all().expect("listing").len();
+        sleepers.extend(spawn_sleepers(target.saturating_sub(now)));
+        let n = usac::mem_stats_all().expect("listing").len();
+        let (mut a, mut b) = (
+            vec![usac::ProcStats::default(); n + 64],
+            vec![usac::ProcStats::default(); n + 64],
+        );
+        let user_loop = || {
+            std::hint::black_box((0..1000u64).sum::<u64>());
+        };
+        let name = |vs: &str| {
+            format!("longest wake-up delay, {n} processes, {cpus} vCPUs (listing vs {vs})")
+        };
+        let m = alternate(
+            rounds,
+            || longest_delay_while(|| list_into(&mut a)),
+            || longest_delay_while(user_loop),
+        );
+        rows.push(row(name("user-space loop"), m, 1));
+        let m = alternate(
+            rounds,
+            || longest_delay_while(|| list_into(&mut a)),
+            || timed(|| list_into(&mut b)).0,
+        );
+        rows.push(row(name("one whole listing call"), m, 1));
     }
     drop(sleepers);
     rows
@@ -260,6 +284,9 @@ fn main() -> ExitCode {
     if matches!(args.which, Which::Stats | Which::All) {
         rows.extend(vma_rows(rounds));
         rows.extend(stats_rows(rounds));
+    }
+    if matches!(args.which, Which::Latency | Which::All) {
+        rows.extend(latency_rows(rounds));
     }
     println!(
         "usac-bench: medians of {rounds} alternating rounds after a discarded warm-up, ns per \

@@ -61,7 +61,12 @@ pub struct Report {
     pub suites: Vec<String>,
     /// Whether the kernel printed KUnit's closing `# Totals:` line.
     pub kunit_totals: bool,
+    /// Whether `/init` printed a kmemleak report (a kernel with kmemleak, after the command).
+    pub kmemleak_report: bool,
 }
+
+/// The line `/init` prints before a kmemleak report.
+pub const KMEMLEAK_REPORT: &str = "usac-vm: kmemleak report follows";
 
 impl Report {
     /// True if nothing failed and nothing went wrong.
@@ -85,6 +90,10 @@ impl Report {
         if !self.kunit_totals {
             self.problems
                 .push("no KUnit summary (`# Totals:`) from the kernel".to_string());
+        }
+        if expected.kmemleak && !self.kmemleak_report {
+            self.problems
+                .push("no kmemleak report (a kmemleak kernel scans after the command)".to_string());
         }
         let must: Vec<&str> = kunit.iter().chain(expected.selftests).copied().collect();
         for name in &must {
@@ -372,6 +381,9 @@ pub fn check(log: &str) -> Report {
         let oom_stack = verdict.explains_stack && raw.contains("Call Trace:");
         // The harness's own lines quote the command, which may mention anything.
         let harness = raw.starts_with("usac-mm: ") || raw.starts_with("usac-vm: ") || oom_stack;
+        if raw.starts_with(KMEMLEAK_REPORT) {
+            report.kmemleak_report = true;
+        }
         if raw.contains('\x1b') && !report.problems.iter().any(|p| p.starts_with("terminal")) {
             report.problems.push(format!(
                 "terminal control sequence in the console log (scripts/run-vm.sh strips them): {:?}",
@@ -585,7 +597,10 @@ mod tests {
         assert!(check(&with_exit(&format!("{KUNIT_OK}{oom}"), 0)).is_success());
         let other = oom.replace("PID: 99", "PID: 98");
         let r = check(&with_exit(&format!("{KUNIT_OK}{other}"), 0));
-        assert!(r.problems[0].contains("(page allocation failure): [ 5.2] hog"), "{r:?}");
+        assert!(
+            r.problems[0].contains("(page allocation failure): [ 5.2] hog"),
+            "{r:?}"
+        );
         assert!(r.problems[1].contains("(Call Trace:)"), "{r:?}");
         // A line of the selftests' own output between the two changes nothing.
         let interleaved = oom.replace("[ 5.2] CPU:", "# a selftest line\n[ 5.2] CPU:");
@@ -659,6 +674,21 @@ mod tests {
             crate::expected::by_name(kind).unwrap(),
             crate::expected::kunit_suites("6.12").unwrap(),
         )
+    }
+
+    #[test]
+    fn a_kmemleak_kernel_must_print_its_report() {
+        let run = default_run();
+        let r = expecting(&run, "debug");
+        assert_eq!(
+            r.problems,
+            ["no kmemleak report (a kmemleak kernel scans after the command)"]
+        );
+        let reported = run.replace(
+            EXIT_SENTINEL,
+            &format!("{KMEMLEAK_REPORT} (empty: no leak)\n{EXIT_SENTINEL}"),
+        );
+        assert!(expecting(&reported, "debug").is_success());
     }
 
     #[test]

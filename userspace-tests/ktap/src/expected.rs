@@ -21,6 +21,8 @@ pub struct Expectation {
     /// Whether the kernel is built from Debian's configuration, which runs KUnit suites of its
     /// own besides ours.
     pub debian_base: bool,
+    /// Whether the kernel has kmemleak (the debug fragment), so `/init` must print its report.
+    pub kmemleak: bool,
 }
 
 const KERNELS_TSV: &str = include_str!("../../../scripts/kernels.tsv");
@@ -113,6 +115,7 @@ static EXPECTATIONS: LazyLock<Vec<Expectation>> = LazyLock::new(|| {
         only_these: true,
         skips: &[],
         debian_base: row[1] == "debian",
+        kmemleak: row[2].split(',').any(|f| f == "usac_mem_debug.config"),
     });
     // A user's own command (`make test CMD=...`) or the kernel's mm selftests (`make
     // mm-compare`): the kernel's KUnit must still report; whatever KTAP the command prints is
@@ -123,6 +126,7 @@ static EXPECTATIONS: LazyLock<Vec<Expectation>> = LazyLock::new(|| {
         only_these: false,
         skips: &[],
         debian_base: false,
+        kmemleak: false,
     };
     profiles.chain([custom]).collect()
 });
@@ -168,5 +172,11 @@ mod tests {
             .contains(&"usac distro"));
         assert_eq!(by_name("nousac").unwrap().selftests, DISABLED_SELFTESTS);
         assert_eq!(by_name("debug").unwrap().selftests, USAC_SELFTESTS);
+        let kmemleak: Vec<_> = expectations()
+            .iter()
+            .filter(|e| e.kmemleak)
+            .map(|e| e.name)
+            .collect();
+        assert_eq!(kmemleak, ["debug"]);
     }
 }

@@ -19,6 +19,10 @@ pub struct ReportArgs {
     pub console_log: PathBuf,
     /// Where REPORT.md and the plots go (created if needed)
     pub out_dir: PathBuf,
+    /// The console log of another boot (e.g. with another number of vCPUs), whose BENCH-JSON
+    /// rows join the report
+    #[arg(long = "also", value_name = "LOG")]
+    pub more_logs: Vec<PathBuf>,
 }
 
 /// `usac-report`'s command line, e.g. for clap_mangen.
@@ -35,6 +39,18 @@ mod tests {
         command().debug_assert();
         let a = ReportArgs::try_parse_from(["usac-report", "log", "out"]).unwrap();
         assert_eq!(a.out_dir, PathBuf::from("out"));
+        assert!(a.more_logs.is_empty());
+        let a = ReportArgs::try_parse_from([
+            "usac-report",
+            "log",
+            "out",
+            "--also",
+            "l1",
+            "--also",
+            "l2",
+        ])
+        .unwrap();
+        assert_eq!(a.more_logs, [PathBuf::from("l1"), PathBuf::from("l2")]);
         let e = ReportArgs::try_parse_from(["usac-report", "log"]).unwrap_err();
         assert_eq!(e.exit_code(), 2);
     }

@@ -10,10 +10,80 @@ use usac_schema::demo::{self, DemoLine};
 /// What a report run printed.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Run {
-    /// `Linux 6.12.117 (default), accel tcg, 2026-11-25 15:00:00 UTC`
+    /// `Linux 6.12.117 (default), accel tcg, 2 vCPUs, 2026-11-25 15:00:00 UTC`
     pub header: String,
     pub demo: Vec<DemoLine>,
     pub bench: Vec<BenchRow>,
+    /// The headers of other boots whose benchmark rows joined this run's.
+    pub other_boots: Vec<String>,
+}
+
+/// The benchmark rows a report needs, by name prefix, with how many of each: a log that lacks
+/// one (a VM that died, a benchmark that was left out) gives no report.
+const NEEDED_ROWS: &[(&str, usize)] = &[
+    ("call latency", 3),
+    ("first write per page", 1),
+    ("read fault per page", 1),
+    ("one process's stats", 1),
+    ("all-process stats", 4),
+    ("global stats", 4),
+    ("longest wake-up delay", 4),
+];
+
+impl Run {
+    /// Whether the run has everything a report shows: its header, the demo's steps and eager
+    /// baseline, and every benchmark (the latency rows of each boot). Names what is missing.
+    pub fn check_complete(&self) -> Result<(), String> {
+        let mut missing = Vec::new();
+        if self.header.is_empty() {
+            missing.push("the usac-mm header line".to_string());
+        }
+        let steps = self
+            .demo
+            .iter()
+            .filter(|d| matches!(d.record, demo::DemoRecord::Step(_)))
+            .count();
+        if steps == 0 {
+            missing.push("tamalloc-demo's steps".to_string());
+        }
+        if !self
+            .demo
+            .iter()
+            .any(|d| matches!(d.record, demo::DemoRecord::EagerBaseline { .. }))
+        {
+            missing.push("tamalloc-demo's eager baseline".to_string());
+        }
+        let boots = 1 + self.other_boots.len();
+        for &(prefix, per_boot) in NEEDED_ROWS {
+            let want = if prefix == "longest wake-up delay" {
+                per_boot * boots
+            } else {
+                per_boot
+            };
+            let got = self
+                .bench
+                .iter()
+                .filter(|r| r.name.starts_with(prefix))
+                .count();
+            if got < want {
+                missing.push(format!("{want} \"{prefix}\" benchmark rows (found {got})"));
+            }
+        }
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "incomplete run, no report: missing {}",
+                missing.join(", ")
+            ))
+        }
+    }
+
+    /// Takes another boot's benchmark rows (e.g. with another number of vCPUs) into this run.
+    pub fn absorb(&mut self, other: Run) {
+        self.other_boots.push(other.header);
+        self.bench.extend(other.bench);
+    }
 }
 
 /// Collects the tagged lines of a console log. A tagged line that is not a document of its
@@ -41,6 +111,15 @@ pub fn written_in(step: &str) -> Option<f64> {
         .strip_suffix(" written)")?
         .parse()
         .ok()
+}
+
+/// The vCPU count in a benchmark name like "longest wake-up delay, 1000 processes, 2 vCPUs (...)".
+pub fn vcpus_in(name: &str) -> Option<u64> {
+    let before = name
+        .split(" vCPUs")
+        .next()
+        .filter(|b| b.len() < name.len())?;
+    before.rsplit(' ').next()?.parse().ok()
 }
 
 /// The process count in a benchmark name like "all-process stats, 1000 processes (...)".
@@ -77,8 +156,63 @@ mod tests {
         assert_eq!(run.bench.len(), 1);
         assert_eq!(processes_in(&run.bench[0].name), Some(1000));
         assert_eq!(processes_in("call latency 4KiB"), None);
+        assert_eq!(
+            vcpus_in("longest wake-up delay, 10 processes, 8 vCPUs (x)"),
+            Some(8)
+        );
+        assert_eq!(vcpus_in(&run.bench[0].name), None);
+        let mut other = run.clone();
+        other.header = "Linux 7.3 (default), 8 vCPUs".into();
+        let mut both = run.clone();
+        both.absorb(other);
+        assert_eq!(both.bench.len(), 2);
+        assert_eq!(both.other_boots, ["Linux 7.3 (default), 8 vCPUs"]);
         assert_eq!(written_in("write 15 more page(s) (16 written)"), Some(16.0));
         assert_eq!(written_in("zamora_tamalloc(256 MiB)"), None);
+    }
+
+    #[test]
+    fn an_empty_or_partial_log_is_not_a_report() {
+        let e = read_log("").unwrap().check_complete().unwrap_err();
+        assert!(e.contains("the usac-mm header line"), "{e}");
+        assert!(e.contains("tamalloc-demo's steps"), "{e}");
+        assert!(
+            e.contains("3 \"call latency\" benchmark rows (found 0)"),
+            "{e}"
+        );
+        let row = |name: &str| {
+            format!(
+                "BENCH-JSON {{\"schema\":\"usac-bench/1\",\"name\":\"{name}\",\
+                 \"candidate_ns\":5.0,\"baseline_ns\":100.0,\"ratio\":0.05,\"ratio_min\":0.04,\
+                 \"ratio_max\":0.06,\"candidate_min_ns\":4.0,\"candidate_max_ns\":6.0,\
+                 \"baseline_min_ns\":90.0,\"baseline_max_ns\":110.0,\"items\":1}}\n"
+            )
+        };
+        let mut log = "usac-mm: Linux 7.3.4 (default), accel tcg, 2 vCPUs, now\n\
+                       DEMO-JSON {\"schema\":\"usac-demo/1\",\"kind\":\"step\",\"step\":\"start\",\
+                       \"vm_size_kb\":1,\"vm_rss_kb\":1,\"committed_kb\":1,\"tamalloc_kb\":0,\
+                       \"tamalloc_rss_kb\":0,\"zeroed_pages\":0}\n\
+                       DEMO-JSON {\"schema\":\"usac-demo/1\",\"kind\":\"eager_baseline\",\
+                       \"eager_baseline_rss_kb\":1,\"size_kb\":1}\n"
+            .to_string();
+        for (prefix, n) in NEEDED_ROWS {
+            for i in 0..*n {
+                log += &row(&format!("{prefix} {i}"));
+            }
+        }
+        let complete = read_log(&log).unwrap();
+        assert_eq!(complete.check_complete(), Ok(()));
+        // A VM that died in the middle of the latency benchmark.
+        let cut = log.rfind("BENCH-JSON").unwrap();
+        let e = read_log(&log[..cut]).unwrap().check_complete().unwrap_err();
+        assert_eq!(
+            e,
+            "incomplete run, no report: missing 4 \"longest wake-up delay\" benchmark rows (found 3)"
+        );
+        // Another boot that brought no latency rows.
+        let mut both = complete.clone();
+        both.absorb(read_log("usac-mm: Linux 7.3.4 (default), accel tcg, 8 vCPUs\n").unwrap());
+        assert!(both.check_complete().unwrap_err().contains("(found 4)"));
     }
 
     #[test]
