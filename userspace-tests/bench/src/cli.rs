@@ -34,6 +34,10 @@ pub struct BenchArgs {
     #[arg(long, value_name = "N", default_value_t = 9,
           value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub rounds: u32,
+    /// Every benchmark once, at small sizes: checks that they run (the test suite uses it); the
+    /// figures mean nothing
+    #[arg(long, conflicts_with = "rounds")]
+    pub quick: bool,
 }
 
 /// `usac-bench`'s command line, e.g. for clap_mangen.
@@ -53,7 +57,9 @@ mod tests {
     fn arguments() {
         command().debug_assert();
         let a = parse(&[]).unwrap();
-        assert_eq!((a.which, a.rounds), (Which::All, 9));
+        assert_eq!((a.which, a.rounds, a.quick), (Which::All, 9, false));
+        assert!(parse(&["--quick", "stats"]).unwrap().quick);
+        assert!(parse(&["--quick", "--rounds", "3"]).is_err());
         let a = parse(&["tamalloc", "--rounds", "41"]).unwrap();
         assert_eq!((a.which, a.rounds), (Which::Tamalloc, 41));
         assert_eq!(

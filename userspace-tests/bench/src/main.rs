@@ -29,6 +29,45 @@ use usac_schema::bench::{BenchRow, TAG};
 
 const PAGE: usize = 4096;
 
+/// How big each benchmark is: the real sizes, or `--quick`'s (every row, small and once, so that
+/// the test suite checks that the benchmarks run; its figures mean nothing).
+struct Scale {
+    rounds: usize,
+    /// Calls timed per call-latency sample, for 4 KiB, 1 MiB and 1 GiB.
+    calls: [usize; 3],
+    fault_pages: usize,
+    vma_pages: usize,
+    process_counts: &'static [usize],
+    latency_counts: &'static [usize],
+    latency_window: Duration,
+}
+
+impl Scale {
+    fn of(args: &BenchArgs) -> Self {
+        if args.quick {
+            Scale {
+                rounds: 1,
+                calls: [40, 40, 4],
+                fault_pages: 64,
+                vma_pages: 200,
+                process_counts: &[20, 40, 60, 80],
+                latency_counts: &[20, 40],
+                latency_window: Duration::from_millis(100),
+            }
+        } else {
+            Scale {
+                rounds: args.rounds as usize,
+                calls: [4000, 4000, 400],
+                fault_pages: 8192,
+                vma_pages: 20_000,
+                process_counts: &[100, 1000, 5000, 10000],
+                latency_counts: &[1000, 10000],
+                latency_window: Duration::from_secs(1),
+            }
+        }
+    }
+}
+
 fn mmap_anon(len: usize) -> Mapping {
     Mapping::anon(len).unwrap_or_else(|e| panic!("mmap of {len} bytes: {e}"))
 }
@@ -65,13 +104,13 @@ fn fault_cost(map: fn(usize) -> Mapping, pages: usize, write: bool) -> f64 {
     ns
 }
 
-fn tamalloc_rows(rounds: usize) -> Vec<BenchRow> {
+fn tamalloc_rows(scale: &Scale) -> Vec<BenchRow> {
+    let rounds = scale.rounds;
     let mut rows = Vec::new();
-    for (label, len, calls) in [
-        ("4KiB", 4 << 10, 4000),
-        ("1MiB", 1 << 20, 4000),
-        ("1GiB", 1 << 30, 400),
-    ] {
+    for ((label, len), calls) in [("4KiB", 4 << 10), ("1MiB", 1 << 20), ("1GiB", 1 << 30)]
+        .into_iter()
+        .zip(scale.calls)
+    {
         let m = alternate(
             rounds,
             || call_latency(tamalloc, len, calls),
@@ -83,7 +122,7 @@ fn tamalloc_rows(rounds: usize) -> Vec<BenchRow> {
             1,
         ));
     }
-    let pages = 8192;
+    let pages = scale.fault_pages;
     for (label, write) in [("first write", true), ("read fault", false)] {
         let m = alternate(
             rounds,
@@ -129,11 +168,12 @@ fn vma_count(pid: i32) -> usize {
 
 /// Every process listed by the syscall vs by /proc, and the global sums vs a statm-only /proc
 /// sum, at several process counts.
-fn stats_rows(rounds: usize) -> Vec<BenchRow> {
+fn stats_rows(scale: &Scale) -> Vec<BenchRow> {
+    let rounds = scale.rounds;
     let mut proc = ProcReader::new().expect("/proc");
     let mut rows = Vec::new();
     let mut sleepers = Vec::new();
-    for target in [100usize, 1000, 5000, 10000] {
+    for &target in scale.process_counts {
         let now = usac::mem_stats_all()
             .expect("zamora_mem_stats_process")
             .len();
@@ -170,8 +210,8 @@ fn stats_rows(rounds: usize) -> Vec<BenchRow> {
 }
 
 /// The longest delay, in ns, of a `SCHED_FIFO` thread's timer wake-ups every millisecond on CPU 0
-/// while `work` runs there in a loop for one second.
-fn longest_delay_while(mut work: impl FnMut()) -> f64 {
+/// while `work` runs there in a loop for `window`.
+fn longest_delay_while(window: Duration, mut work: impl FnMut()) -> f64 {
     let _cpu0 = pin_to_cpu(0).expect("pin to CPU 0");
     let busy = AtomicBool::new(true);
     std::thread::scope(|s| {
@@ -181,7 +221,7 @@ fn longest_delay_while(mut work: impl FnMut()) -> f64 {
             longest_timer_delay(Duration::from_millis(1), || busy.load(Ordering::Relaxed))
                 .expect("clock_nanosleep")
         });
-        let until = Instant::now() + Duration::from_secs(1);
+        let until = Instant::now() + window;
         while Instant::now() < until {
             work();
         }
@@ -196,11 +236,12 @@ fn list_into(buf: &mut [usac::ProcStats]) {
 }
 
 /// How long a listing of 1000 and of 10 000 processes keeps its CPU from a real-time task.
-fn latency_rows(rounds: usize) -> Vec<BenchRow> {
+fn latency_rows(scale: &Scale) -> Vec<BenchRow> {
+    let (rounds, window) = (scale.rounds, scale.latency_window);
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut rows = Vec::new();
     let mut sleepers = Vec::new();
-    for target in [1000usize, 10000] {
+    for &target in scale.latency_counts {
         let now = usac::mem_stats_all().expect("listing").len();
         sleepers.extend(spawn_sleepers(target.saturating_sub(now)));
         let n = usac::mem_stats_all().expect("listing").len();
@@ -216,13 +257,13 @@ fn latency_rows(rounds: usize) -> Vec<BenchRow> {
         };
         let m = alternate(
             rounds,
-            || longest_delay_while(|| list_into(&mut a)),
-            || longest_delay_while(user_loop),
+            || longest_delay_while(window, || list_into(&mut a)),
+            || longest_delay_while(window, user_loop),
         );
         rows.push(row(name("user-space loop"), m, 1));
         let m = alternate(
             rounds,
-            || longest_delay_while(|| list_into(&mut a)),
+            || longest_delay_while(window, || list_into(&mut a)),
             || timed(|| list_into(&mut b)).0,
         );
         rows.push(row(name("one whole listing call"), m, 1));
@@ -232,12 +273,12 @@ fn latency_rows(rounds: usize) -> Vec<BenchRow> {
 }
 
 /// One process's statistics when it has 20 000 mappings vs when it has a handful.
-fn vma_rows(rounds: usize) -> Vec<BenchRow> {
-    const PAGES: usize = 20_000;
+fn vma_rows(scale: &Scale) -> Vec<BenchRow> {
+    let (rounds, pages) = (scale.rounds, scale.vma_pages);
     let heavy = spawn_paused(|| {
         // Every other page read-only, so that no two neighbours merge into one VMA.
-        let mut m = mmap_anon(PAGES * PAGE);
-        for i in (0..PAGES).step_by(2) {
+        let mut m = mmap_anon(pages * PAGE);
+        for i in (0..pages).step_by(2) {
             m.protect(i * PAGE, PAGE, ProtFlags::PROT_READ)
                 .expect("mprotect");
         }
@@ -246,7 +287,7 @@ fn vma_rows(rounds: usize) -> Vec<BenchRow> {
     let light = spawn_paused(|| ());
     let (heavy_pid, light_pid) = (heavy.raw_pid(), light.raw_pid());
     // Wait until the heavy child has made its mappings.
-    while vma_count(heavy_pid) < PAGES {
+    while vma_count(heavy_pid) < pages {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let (vh, vl) = (vma_count(heavy_pid), vma_count(light_pid));
@@ -272,21 +313,22 @@ fn vma_rows(rounds: usize) -> Vec<BenchRow> {
 
 fn main() -> ExitCode {
     let args = BenchArgs::parse();
-    let rounds = args.rounds as usize;
+    let scale = Scale::of(&args);
+    let rounds = scale.rounds;
     if let Err(e) = usac::mem_stats_global() {
         eprintln!("usac-bench: {e}");
         return ExitCode::from(if e.is_no_syscalls() { 3 } else { 1 });
     }
     let mut rows = Vec::new();
     if matches!(args.which, Which::Tamalloc | Which::All) {
-        rows.extend(tamalloc_rows(rounds));
+        rows.extend(tamalloc_rows(&scale));
     }
     if matches!(args.which, Which::Stats | Which::All) {
-        rows.extend(vma_rows(rounds));
-        rows.extend(stats_rows(rounds));
+        rows.extend(vma_rows(&scale));
+        rows.extend(stats_rows(&scale));
     }
     if matches!(args.which, Which::Latency | Which::All) {
-        rows.extend(latency_rows(rounds));
+        rows.extend(latency_rows(&scale));
     }
     println!(
         "usac-bench: medians of {rounds} alternating rounds after a discarded warm-up, ns per \

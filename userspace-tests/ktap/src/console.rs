@@ -63,6 +63,9 @@ pub struct Report {
     pub kunit_totals: bool,
     /// Whether `/init` printed a kmemleak report (a kernel with kmemleak, after the command).
     pub kmemleak_report: bool,
+    /// Leaf results (passed, failed or skipped) of each suite, by the suite's name: a KUnit
+    /// suite (`# Subtest:` of the kernel's document) or a selftest document.
+    pub results: std::collections::BTreeMap<String, usize>,
 }
 
 /// The line `/init` prints before a kmemleak report.
@@ -82,6 +85,19 @@ impl Report {
             self.failed.len() + self.problems.len(),
             self.skipped.len()
         )
+    }
+
+    /// Holds each suite of `pinned` to its number of results: a test that is lost, or one added
+    /// without updating the table, fails the run.
+    pub fn expect_counts(&mut self, pinned: &[(&str, usize)]) {
+        for &(suite, want) in pinned {
+            match self.results.get(suite).copied().unwrap_or(0) {
+                got if got == want => {}
+                got => self.problems.push(format!(
+                    "suite '{suite}' has {got} results, scripts/results.tsv pins {want}"
+                )),
+            }
+        }
     }
 
     /// Holds the run to what `expected` says must report and may skip, on a kernel whose KUnit
@@ -198,6 +214,11 @@ impl Stream {
         self.blocks.last_mut().expect("pushed above")
     }
 
+    /// The outermost suite name: the KUnit suite or selftest document a result counts for.
+    fn top_suite(&self) -> Option<&str> {
+        self.blocks.iter().find_map(|b| b.name.as_deref())
+    }
+
     /// The innermost suite name, for skip reports.
     fn suite_name(&self) -> &str {
         self.blocks
@@ -276,6 +297,9 @@ impl Stream {
             let (parent, child_failures) = self.close_deeper(indent, report);
             let own_failure = !(result.ok || parent && child_failures > 0);
             if !parent {
+                if let Some(top) = self.top_suite() {
+                    *report.results.entry(top.to_string()).or_default() += 1;
+                }
                 if !result.ok {
                     let suite = self.suite_name().to_string();
                     report.failed.push(format!("{suite}: {}", result.name));
@@ -689,6 +713,39 @@ mod tests {
             &format!("{KMEMLEAK_REPORT} (empty: no leak)\n{EXIT_SENTINEL}"),
         );
         assert!(expecting(&reported, "debug").is_success());
+    }
+
+    #[test]
+    fn a_lost_or_unpinned_test_fails_the_run() {
+        let log = format!(
+            "{KUNIT_OK}{}",
+            selftest_doc("usac fuzz", &["ok", "skip", "fail"])
+        );
+        let r = check(&with_exit(&log, 0));
+        assert_eq!(r.results.get("usac fuzz"), Some(&3));
+        for (pinned, problems) in [
+            (3, vec![]),
+            (
+                4,
+                vec!["suite 'usac fuzz' has 3 results, scripts/results.tsv pins 4"],
+            ),
+            (
+                2,
+                vec!["suite 'usac fuzz' has 3 results, scripts/results.tsv pins 2"],
+            ),
+        ] {
+            let mut r = r.clone();
+            r.problems.clear();
+            r.expect_counts(&[("usac fuzz", pinned)]);
+            assert_eq!(r.problems, problems);
+        }
+        let mut r = r.clone();
+        r.problems.clear();
+        r.expect_counts(&[("usac boot", 4)]);
+        assert_eq!(
+            r.problems,
+            ["suite 'usac boot' has 0 results, scripts/results.tsv pins 4"]
+        );
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub struct Expectation {
 }
 
 const KERNELS_TSV: &str = include_str!("../../../scripts/kernels.tsv");
+const RESULTS_TSV: &str = include_str!("../../../scripts/results.tsv");
 const PROFILES_TSV: &str = include_str!("../../../scripts/profiles.tsv");
 
 /// The rows of a tab-separated table, without its `#` comments and blank lines.
@@ -131,6 +132,36 @@ static EXPECTATIONS: LazyLock<Vec<Expectation>> = LazyLock::new(|| {
     profiles.chain([custom]).collect()
 });
 
+/// The number of results each of the suites `must` pins (scripts/results.tsv) on kernel `linux`
+/// built as `built`; an error naming a suite the table has no line for.
+pub fn pinned_results(
+    linux: &str,
+    built: &Expectation,
+    must: &[&'static str],
+) -> Result<Vec<(&'static str, usize)>, String> {
+    let base = if built.debian_base {
+        "debian"
+    } else {
+        "tinyconfig"
+    };
+    must.iter()
+        .map(|&suite| {
+            rows(RESULTS_TSV)
+                .find(|r| {
+                    r[0] == suite
+                        && (r[1] == "all" || r[1] == linux)
+                        && (r[2] == "all" || r[2] == base)
+                })
+                .map(|r| (suite, r[3].parse().expect("scripts/results.tsv: a count")))
+                .ok_or_else(|| {
+                    format!(
+                        "scripts/results.tsv has no count for suite '{suite}' on {linux} ({base})"
+                    )
+                })
+        })
+        .collect()
+}
+
 /// Every kind of run, by name.
 pub fn expectations() -> &'static [Expectation] {
     &EXPECTATIONS
@@ -178,5 +209,25 @@ mod tests {
             .map(|e| e.name)
             .collect();
         assert_eq!(kmemleak, ["debug"]);
+        // Every suite of every kind of run on every kernel has a pinned count.
+        for linux in kernels() {
+            for e in expectations() {
+                let must: Vec<_> = kunit_suites_of(linux, e)
+                    .unwrap()
+                    .into_iter()
+                    .chain(e.selftests.iter().copied())
+                    .collect();
+                let pinned = pinned_results(linux, e, &must).unwrap();
+                assert_eq!(pinned.len(), must.len());
+            }
+        }
+        let default = by_name("default").unwrap();
+        assert_eq!(
+            pinned_results("6.12", default, &["rust_doctests_kernel", "usac torture"]),
+            Ok(vec![("rust_doctests_kernel", 130), ("usac torture", 2)])
+        );
+        assert!(pinned_results("6.12", default, &["usac new"])
+            .unwrap_err()
+            .contains("no count for suite 'usac new' on 6.12 (tinyconfig)"));
     }
 }

@@ -18,17 +18,9 @@ pub struct Run {
     pub other_boots: Vec<String>,
 }
 
-/// The benchmark rows a report needs, by name prefix, with how many of each: a log that lacks
-/// one (a VM that died, a benchmark that was left out) gives no report.
-const NEEDED_ROWS: &[(&str, usize)] = &[
-    ("call latency", 3),
-    ("first write per page", 1),
-    ("read fault per page", 1),
-    ("one process's stats", 1),
-    ("all-process stats", 4),
-    ("global stats", 4),
-    ("longest wake-up delay", 4),
-];
+/// The benchmark rows a report needs: every row of `usac-bench all` (the latency rows of each
+/// boot); a log that lacks one (a VM that died, a benchmark left out) gives no report.
+const NEEDED_ROWS: &[(&str, usize)] = bench::ROWS;
 
 impl Run {
     /// Whether the run has everything a report shows: its header, the demo's steps and eager

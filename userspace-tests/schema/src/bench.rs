@@ -6,6 +6,17 @@ use serde::{Deserialize, Serialize};
 /// The tag of a benchmark line in a console log.
 pub const TAG: &str = "BENCH-JSON ";
 
+/// The rows `usac-bench all` prints (full or `--quick`), by name prefix, with how many of each.
+pub const ROWS: &[(&str, usize)] = &[
+    ("call latency", 3),
+    ("first write per page", 1),
+    ("read fault per page", 1),
+    ("one process's stats", 1),
+    ("all-process stats", 4),
+    ("global stats", 4),
+    ("longest wake-up delay", 4),
+];
+
 /// One benchmark: candidate vs baseline, in ns per operation, medians of alternating rounds.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

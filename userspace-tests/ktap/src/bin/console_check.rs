@@ -21,6 +21,10 @@ struct Args {
     /// Debian's configuration runs KUnit suites of its own); --expect's profile otherwise.
     #[arg(long, value_parser = expected_kind)]
     profile: Option<String>,
+    /// Print each suite's number of results (suite, tab, count), for scripts/results.tsv, and
+    /// nothing else.
+    #[arg(long)]
+    counts: bool,
     /// The console log of the VM run.
     log: PathBuf,
 }
@@ -62,7 +66,18 @@ fn main() -> ExitCode {
     let built = expected::by_name(args.profile.as_deref().unwrap_or(&args.expect))
         .expect("checked by clap");
     let kunit = expected::kunit_suites_of(&args.linux, built).expect("checked by clap");
-    let report = ktap::console::check_expecting(&log, expected, &kunit);
+    let mut report = ktap::console::check_expecting(&log, expected, &kunit);
+    if args.counts {
+        for (suite, n) in &report.results {
+            println!("{suite}\t{n}");
+        }
+        return ExitCode::SUCCESS;
+    }
+    let must: Vec<&str> = kunit.iter().chain(expected.selftests).copied().collect();
+    match expected::pinned_results(&args.linux, built, &must) {
+        Ok(pinned) => report.expect_counts(&pinned),
+        Err(e) => report.problems.push(e),
+    }
     for name in &report.failed {
         println!("FAILED: {name}");
     }

@@ -24,6 +24,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, ExitCode, Output, Stdio};
 use std::time::{Duration, Instant};
 use usac::{mem_stats_all, mem_stats_global, mem_stats_process, GlobalStats, ProcStats};
+use usac_schema::bench::{self, BenchRow};
 use usac_schema::demo::{DemoLine, DemoRecord, TAG};
 use usac_schema::memstat::{Global, Processes};
 use usac_selftests::procfs::{check_listed_pids, compare_with_proc, pids, Compared};
@@ -590,6 +591,34 @@ fn tamalloc_demo_narrates_and_checks() -> TestResult {
     Ok(())
 }
 
+/// `usac-bench --quick`: every benchmark runs once at small sizes and prints its row as a
+/// document of its schema, with a positive, finite measurement on each side. (What the figures
+/// say is `make report`'s business; this checks that the benchmarks still run.)
+fn usac_bench_quick_prints_every_row() -> TestResult {
+    let (out, text) = run("usac-bench", &["--quick"])?;
+    ensure!(out.status.success(), "usac-bench --quick: {:?}", out.status);
+    let rows: Vec<BenchRow> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix(bench::TAG))
+        .map(|doc| serde_json::from_str(doc).map_err(|e| fail(format!("{e}: {doc}"))))
+        .collect::<Result<_, _>>()?;
+    let count = |prefix: &str| rows.iter().filter(|r| r.name.starts_with(prefix)).count();
+    let got: Vec<(&str, usize)> = bench::ROWS.iter().map(|&(p, _)| (p, count(p))).collect();
+    ensure_eq!(got, bench::ROWS, "rows of usac-bench --quick, by name");
+    ensure_eq!(rows.len(), 18, "rows in all");
+    for r in &rows {
+        let sides = [r.candidate_ns, r.baseline_ns];
+        ensure!(
+            sides.iter().all(|v| v.is_finite() && *v > 0.0),
+            "{}: candidate {} ns, baseline {} ns",
+            r.name,
+            r.candidate_ns,
+            r.baseline_ns
+        );
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     ktap::writer::run_suite(
         "usac tools",
@@ -620,6 +649,10 @@ fn main() -> ExitCode {
             (
                 "tamalloc_demo_narrates_and_checks",
                 tamalloc_demo_narrates_and_checks,
+            ),
+            (
+                "usac_bench_quick_prints_every_row",
+                usac_bench_quick_prints_every_row,
             ),
         ],
     )
