@@ -23,6 +23,24 @@ pub struct Run {
 const NEEDED_ROWS: &[(&str, usize)] = bench::ROWS;
 
 impl Run {
+    /// Whether each benchmark row that names its vCPUs ran on as many as the boot was given (its
+    /// header): a kernel built for fewer CPUs than QEMU offers quietly ignores the rest.
+    pub fn check_vcpus(&self) -> Result<(), String> {
+        let booted = vcpus_in(&self.header)
+            .ok_or_else(|| format!("no vCPU count in the header '{}'", self.header))?;
+        match self
+            .bench
+            .iter()
+            .find(|r| vcpus_in(&r.name).is_some_and(|n| n != booted))
+        {
+            Some(r) => Err(format!(
+                "the boot had {booted} vCPUs, the benchmark saw other: '{}'",
+                r.name
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// Whether the run has everything a report shows: its header, the demo's steps and eager
     /// baseline, and every benchmark (the latency rows of each boot). Names what is missing.
     pub fn check_complete(&self) -> Result<(), String> {
@@ -161,6 +179,29 @@ mod tests {
         assert_eq!(both.other_boots, ["Linux 7.3 (default), 8 vCPUs"]);
         assert_eq!(written_in("write 15 more page(s) (16 written)"), Some(16.0));
         assert_eq!(written_in("zamora_tamalloc(256 MiB)"), None);
+    }
+
+    #[test]
+    fn rows_must_run_on_the_vcpus_of_their_boot() {
+        let row = |cpus: u32| {
+            format!(
+                "BENCH-JSON {{\"schema\":\"usac-bench/1\",\"name\":\"longest wake-up delay, 10 \
+                 processes, {cpus} vCPUs (x)\",\"candidate_ns\":5.0,\"baseline_ns\":100.0,\
+                 \"ratio\":0.05,\"ratio_min\":0.04,\"ratio_max\":0.06,\"candidate_min_ns\":4.0,\
+                 \"candidate_max_ns\":6.0,\"baseline_min_ns\":90.0,\"baseline_max_ns\":110.0,\
+                 \"items\":1}}\n"
+            )
+        };
+        let header = "usac-mm: Linux 6.12 (default), accel tcg, 8 vCPUs, now\n";
+        let good = read_log(&format!("{header}{}", row(8))).unwrap();
+        assert_eq!(good.check_vcpus(), Ok(()));
+        let bad = read_log(&format!("{header}{}", row(2))).unwrap();
+        assert!(bad
+            .check_vcpus()
+            .unwrap_err()
+            .starts_with("the boot had 8 vCPUs"));
+        let old = read_log("usac-mm: Linux 6.12 (default), accel tcg, now\n").unwrap();
+        assert!(old.check_vcpus().is_err());
     }
 
     #[test]

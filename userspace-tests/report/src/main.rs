@@ -394,8 +394,10 @@ fn main() -> ExitCode {
     let args = ReportArgs::parse();
     let read = |path: &Path| -> Res<Run> {
         let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok(read_log(&String::from_utf8_lossy(&bytes))
-            .map_err(|e| format!("{}: {e}", path.display()))?)
+        let run = read_log(&String::from_utf8_lossy(&bytes))
+            .and_then(|run| run.check_vcpus().map(|()| run))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(run)
     };
     let result = read(&args.console_log).and_then(|mut run| {
         for log in &args.more_logs {

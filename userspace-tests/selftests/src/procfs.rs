@@ -104,6 +104,73 @@ fn proc_number(pid: i32, file: &str) -> Result<i64, String> {
         .map_err(|e| format!("/proc/{pid}/{file}: {text:?}: {e}"))
 }
 
+/// The inputs of an OOM score, from other files than `oom_score` (the syscall and
+/// /proc/PID/oom_score share the kernel's oom_badness_locked(), so comparing them with each other
+/// would judge that code by itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OomInputs {
+    /// VmRSS + VmSwap + VmPTE of /proc/PID/status, in KiB (0 without an address space).
+    pub memory_kb: u64,
+    /// /proc/PID/oom_score_adj.
+    pub adj: i64,
+    /// MemTotal + SwapTotal of /proc/meminfo, in KiB.
+    pub total_kb: u64,
+    /// The OOM killer never picks it: the initial namespace's init, a kernel thread, a process
+    /// without an address space, or oom_score_adj -1000.
+    pub unkillable: bool,
+}
+
+impl OomInputs {
+    /// The score as proc_oom_score() computes it from oom_badness(): rss, swap entries and page
+    /// tables in pages, plus oom_score_adj thousandths of RAM + swap, scaled to 0..2000 of
+    /// RAM + swap, times 2/3; 0 for an unkillable process.
+    pub fn score(&self) -> i64 {
+        if self.unkillable {
+            return 0;
+        }
+        let total_pages = (self.total_kb / 4) as i64;
+        let points = (self.memory_kb / 4) as i64 + self.adj * (total_pages / 1000);
+        (1000 + points * 1000 / total_pages) * 2 / 3
+    }
+}
+
+/// The OOM score inputs of process `pid` from its status (`status`), and /proc/meminfo. A
+/// process whose leader has exited has no memory in its own status: as oom_badness() does, the
+/// score then takes the memory of a thread that still has the address space
+/// (/proc/PID/task/TID/status); with none (a zombie), the process is unkillable.
+pub fn oom_inputs(pid: i32, status: &str, kthread: bool) -> Result<OomInputs, String> {
+    let meminfo = proc_text_path("/proc/meminfo")?;
+    let mem = |f| field_in(&meminfo, f).ok_or_else(|| format!("no {f} in /proc/meminfo"));
+    let total_kb = mem("MemTotal")? + mem("SwapTotal")?;
+    let adj = proc_number(pid, "oom_score_adj")?;
+    let live_thread = || -> Option<String> {
+        std::fs::read_dir(format!("/proc/{pid}/task"))
+            .ok()?
+            .flatten()
+            .filter_map(|t| std::fs::read_to_string(t.path().join("status")).ok())
+            .find(|s| field_in(s, "VmRSS").is_some())
+    };
+    let with_mm = match field_in(status, "VmRSS") {
+        Some(_) => Some(status.to_string()),
+        None if kthread => None,
+        None => live_thread(),
+    };
+    let memory_kb = with_mm.as_deref().map_or(0, |s| {
+        let kb = |f| field_in(s, f).unwrap_or(0);
+        kb("VmRSS") + kb("VmSwap") + kb("VmPTE")
+    });
+    Ok(OomInputs {
+        memory_kb,
+        adj,
+        total_kb,
+        unkillable: pid == 1 || kthread || with_mm.is_none() || adj == -1000,
+    })
+}
+
+fn proc_text_path(path: &str) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))
+}
+
 /// Whether /proc still shows process `pid`.
 pub fn exists(pid: i32) -> bool {
     std::path::Path::new(&format!("/proc/{pid}")).exists()
@@ -165,7 +232,7 @@ fn compare_fields(e: &ProcStats) -> Result<(), String> {
         (
             "oom_score",
             e.oom_score as i64,
-            proc_number(pid, "oom_score")?,
+            oom_inputs(pid, &status, e.is_kthread())?.score(),
         ),
         (
             "oom_score_adj",
@@ -201,6 +268,30 @@ fn compare_fields(e: &ProcStats) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn oom_score_as_proc_oom_score_computes_it() {
+        // 2 GiB of RAM, no swap: 524288 pages, adj unit 524 pages.
+        let base = OomInputs {
+            memory_kb: 4096,
+            adj: 0,
+            total_kb: 2 << 20,
+            unkillable: false,
+        };
+        // (1000 + 1024 * 1000 / 524288) * 2 / 3 = (1000 + 1) * 2 / 3
+        assert_eq!(base.score(), 667);
+        assert_eq!(OomInputs { adj: 1000, ..base }.score(), 1334); // (1000 + 1001) * 2 / 3
+        assert_eq!(OomInputs { adj: -999, ..base }.score(), 2); // (1000 - 996) * 2 / 3
+        assert_eq!(OomInputs { adj: 500, ..base }.score(), 1000);
+        assert_eq!(
+            OomInputs {
+                unkillable: true,
+                ..base
+            }
+            .score(),
+            0
+        );
+    }
 
     #[test]
     fn listed_pids_between_two_readings() {

@@ -423,22 +423,28 @@ mod tests {
 
     #[test]
     fn global_like_free() {
+        // A distinct, non-zero value in every column, so that a column swapped or dropped shows.
         let g = GlobalStats {
             totalram_kb: 2 << 20,
-            reserved_kb: 1024,
+            reserved_kb: 3 << 10,
+            committed_kb: 1536,
+            tamalloc_kb: 512,
+            lazy_zeroed_pages: 77,
             nr_processes: 9,
             ..Default::default()
         };
-        let out = render_global(&g, Unit::Human, true);
-        assert!(out.lines().next().unwrap().contains("reserved"));
-        assert!(
-            out.contains("2.00 GiB") && out.contains("1.00 MiB") && out.trim_end().ends_with('9')
+        assert_eq!(
+            render_global(&g, Unit::Human, true),
+            "         ram     reserved    committed     tamalloc       zeroed  processes\n\
+             \x20   2.00 GiB     3.00 MiB     1.50 MiB      512 KiB           77          9"
         );
-        let raw = render_global(&g, Unit::Bytes, false);
-        assert_eq!(raw.lines().count(), 1);
-        assert!(
-            raw.contains(" 2147483648 ") && raw.contains(" 1048576 "),
-            "{raw}"
+        assert_eq!(
+            render_global(&g, Unit::Bytes, false),
+            "  2147483648      3145728      1572864       524288           77          9"
+        );
+        assert_eq!(
+            render_global(&g, Unit::MiB, false),
+            "        2048            3            1            0           77          9"
         );
     }
 }

@@ -1,9 +1,11 @@
 //! zamora_mem_stats_global counts each live address space once: a process whose leader has
 //! exited while its other threads keep the address space is counted, and processes that share
 //! one address space (`CLONE_VM` without `CLONE_THREAD`, a `vfork()` child) add it once. The
-//! oracle is a listing of the same moment (each process's own record) and /proc.
+//! oracle is a listing of the same moment (each process's own record) and /proc. Each such
+//! process, a zombie and a multithreaded one are also compared field by field with /proc, in
+//! the listing and alone, and no thread id is ever listed as a process.
 
-use ktap::{ensure_eq, writer::fail, writer::NotPassed, TestResult};
+use ktap::{ensure, ensure_eq, writer::fail, writer::NotPassed, TestResult};
 use nix::sched::CloneFlags;
 use nix::sys::signal::Signal;
 use nix::sys::wait::waitpid;
@@ -11,8 +13,8 @@ use nix::unistd::Pid;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use usac::os::{fork, Child};
-use usac::ProcStats;
-use usac_selftests::procfs::{pids, status_field};
+use usac::{mem_stats_process, ProcStats};
+use usac_selftests::procfs::{compare_with_proc, pids, status_field, Compared};
 use usac_selftests::snapshot::{still_listing_and_global, Sums};
 
 /// Waits until `cond` holds (at most 10 s).
@@ -43,6 +45,30 @@ fn record(list: &[ProcStats], pid: i32) -> Result<ProcStats, NotPassed> {
         .find(|e| e.pid == pid)
         .copied()
         .ok_or_else(|| fail(format!("{pid} is not listed")))
+}
+
+/// Process `pid` as the listing `list` shows it and as a call for it alone (and for each of
+/// `tids`, its other threads) shows it: the same record, equal to /proc field by field, and no
+/// thread id listed.
+fn exact_everywhere(list: &[ProcStats], pid: i32, tids: &[i32]) -> TestResult {
+    let listed = record(list, pid)?;
+    ensure_eq!(
+        compare_with_proc(&listed).map_err(fail)?,
+        Compared::Equal,
+        "the listing's record of {pid} vs /proc"
+    );
+    for &id in [pid].iter().chain(tids) {
+        ensure_eq!(
+            mem_stats_process(id).map_err(fail)?,
+            listed,
+            "the record of {pid} alone (asked as {id}) vs in the listing"
+        );
+        ensure!(
+            id == pid || list.iter().all(|e| e.pid != id),
+            "thread {id} of {pid} is listed as a process"
+        );
+    }
+    Ok(())
 }
 
 /// A process whose main thread called `pthread_exit()` while another thread runs on: /proc and
@@ -85,6 +111,7 @@ fn a_process_whose_leader_exited_is_counted() -> TestResult {
         usac::sys::ZAMORA_PROC_NO_MM,
         "the listing's record of a process whose leader exited (as /proc/PID/status)"
     );
+    exact_everywhere(&list, pid, &[thread])?;
     let sums = Sums::of_listing(&list);
     ensure_eq!(
         (g.nr_processes, g.reserved_kb),
@@ -92,6 +119,67 @@ fn a_process_whose_leader_exited_is_counted() -> TestResult {
         "global (processes, reserved kB) vs the listing plus the live thread's VmSize"
     );
     Ok(())
+}
+
+/// A zombie (exited, not yet reaped) is listed, without an address space, as /proc shows it, and
+/// the global sums leave it out.
+fn a_zombie_is_listed_as_proc_shows_it_and_not_summed() -> TestResult {
+    let child = fork(|| 0).map_err(fail)?;
+    let pid = child.raw_pid();
+    wait_until("the child to become a zombie", || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+            s.rsplit_once(") ")
+                .is_some_and(|(_, rest)| rest.starts_with('Z'))
+        })
+    })?;
+    let (list, g) = still_listing_and_global().map_err(fail)?;
+    let listed = record(&list, pid)?;
+    ensure_eq!(
+        (
+            listed.flags & usac::sys::ZAMORA_PROC_NO_MM,
+            listed.reserved_kb,
+            listed.committed_kb
+        ),
+        (usac::sys::ZAMORA_PROC_NO_MM, 0, 0),
+        "the zombie's (no-mm flag, reserved, committed)"
+    );
+    exact_everywhere(&list, pid, &[])?;
+    ensure_eq!(
+        Sums::of_global(&g),
+        Sums::of_listing(&list),
+        "global vs the listing's processes with an address space"
+    );
+    drop(child);
+    Ok(())
+}
+
+/// A process with three threads is listed once, under its pid, with its whole address space, as
+/// /proc shows it; asked by a thread id it is the same record.
+fn a_multithreaded_process_is_one_record() -> TestResult {
+    let child = fork(|| {
+        for _ in 0..2 {
+            std::thread::spawn(|| loop {
+                std::thread::sleep(Duration::from_secs(60));
+            });
+        }
+        // The threads have made their stacks; the process now holds still.
+        loop {
+            std::thread::sleep(Duration::from_secs(60));
+        }
+    })
+    .map_err(fail)?;
+    let pid = child.raw_pid();
+    wait_until("three threads", || threads(pid).len() == 3)?;
+    // Their stacks and arenas are made before they sleep; let them get there.
+    std::thread::sleep(Duration::from_millis(200));
+    let tids: Vec<i32> = threads(pid).into_iter().filter(|&t| t != pid).collect();
+    let (list, _) = still_listing_and_global().map_err(fail)?;
+    ensure_eq!(
+        list.iter().filter(|e| e.pid == pid).count(),
+        1,
+        "records of the process"
+    );
+    exact_everywhere(&list, pid, &tids)
 }
 
 /// Processes `a` and `b` share one address space: both are listed, each with all of it, and the
@@ -195,6 +283,14 @@ fn main() -> ExitCode {
             (
                 "a_vfork_child_is_counted_with_its_parent_once",
                 a_vfork_child_is_counted_with_its_parent_once,
+            ),
+            (
+                "a_zombie_is_listed_as_proc_shows_it_and_not_summed",
+                a_zombie_is_listed_as_proc_shows_it_and_not_summed,
+            ),
+            (
+                "a_multithreaded_process_is_one_record",
+                a_multithreaded_process_is_one_record,
             ),
         ],
     )

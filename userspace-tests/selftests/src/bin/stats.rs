@@ -219,12 +219,17 @@ fn short_buffer_gets_exactly_count_entries() -> TestResult {
     let (range, found) =
         between_proc_counts(|| mem_stats_process_into(0, &mut buf[..2], 0).map_err(fail))?;
     ensure!(range.contains(&found), "found {found}, /proc {range:?}");
-    // The first two processes are init and kthreadd; both hold still.
-    let first_two = [
-        mem_stats_process(1).map_err(fail)?,
-        mem_stats_process(2).map_err(fail)?,
-    ];
-    ensure_eq!(buf[..2], first_two, "the two entries vs pids 1 and 2 alone");
+    // The first two processes are init and kthreadd; both hold still: each entry equals /proc.
+    let pids: Vec<i32> = buf[..2].iter().map(|e| e.pid).collect();
+    ensure_eq!(pids, [1, 2], "the pids of the two entries");
+    for e in &buf[..2] {
+        ensure_eq!(
+            compare_with_proc(e).map_err(fail)?,
+            Compared::Equal,
+            "entry of pid {} vs /proc",
+            e.pid
+        );
+    }
     ensure_eq!(buf[2], canary, "entry after count");
     ensure_eq!(buf[3], canary, "second entry after count");
     // A buffer with a count of 0: `one`'s address, with no room.
@@ -236,6 +241,52 @@ fn short_buffer_gets_exactly_count_entries() -> TestResult {
         "count 0: found {found}, /proc {range:?}"
     );
     ensure_eq!(one[0], canary, "buffer with count 0");
+    Ok(())
+}
+
+/// EFAULT in the middle of a listing: the buffer runs from a writable page through an
+/// inaccessible one into a writable one again, record `k` straddling the first boundary. The
+/// records before it are written (the first processes, in ascending order), and nothing after
+/// the fault is: the third page keeps its canary bytes.
+fn a_faulting_copy_writes_the_records_before_the_fault_only() -> TestResult {
+    const CANARY: u8 = 0xa5;
+    let rec = std::mem::size_of::<ProcStats>();
+    let k = 3;
+    // Enough processes for the records to reach the third page.
+    let _sleepers: Vec<Child> = (0..2 * PAGE / rec + 16)
+        .map(|_| {
+            fork(|| loop {
+                nix::unistd::pause()
+            })
+            .map_err(fail)
+        })
+        .collect::<Result<_, _>>()?;
+    let mut m = Mapping::anon(3 * PAGE).map_err(fail)?;
+    m.fill(0, 3 * PAGE, CANARY);
+    m.protect(PAGE, PAGE, ProtFlags::PROT_NONE).map_err(fail)?;
+    let start = PAGE - k * rec - rec / 2;
+    let count = (3 * PAGE - start) / rec;
+    // SAFETY: the kernel writes at most `count` records from `start`, inside the mapping; the
+    // bytes it can reach are pages 0 and 2, which only this test reads, after the call.
+    let got = unsafe { mem_stats_process_raw(0, (m.addr() + start) as *mut ProcStats, count, 0) };
+    ensure_eq!(
+        got.map_err(|e| e.errno()),
+        Err(libc::EFAULT),
+        "listing across PROT_NONE"
+    );
+    let pid_at = |i: usize| {
+        let at = start + i * rec;
+        i32::from_ne_bytes([0, 1, 2, 3].map(|b| m.read_byte(at + b)))
+    };
+    let pids: Vec<i32> = (0..k).map(pid_at).collect();
+    ensure!(
+        pids[0] == 1 && pids.windows(2).all(|w| w[0] < w[1]),
+        "pids of the {k} records before the fault: {pids:?}"
+    );
+    let written_after = (2 * PAGE..3 * PAGE)
+        .filter(|&i| m.read_byte(i) != CANARY)
+        .count();
+    ensure_eq!(written_after, 0, "bytes written after the faulting record");
     Ok(())
 }
 
@@ -524,6 +575,10 @@ fn main() -> ExitCode {
             (
                 "bad_input_gets_a_precise_errno",
                 bad_input_gets_a_precise_errno,
+            ),
+            (
+                "a_faulting_copy_writes_the_records_before_the_fault_only",
+                a_faulting_copy_writes_the_records_before_the_fault_only,
             ),
             (
                 "child_pid_namespace_sees_only_its_own",

@@ -199,8 +199,8 @@ fn oom_killer_takes_the_tamalloc_hog() -> TestResult {
     );
     let log = usac_selftests::dmesg().map_err(fail)?;
     ensure!(
-        log.contains(&format!("Killed process {hog}")),
-        "no 'Killed process {hog}' in dmesg"
+        log.contains(&format!("Killed process {hog} (")),
+        "no 'Killed process {hog} (' in dmesg"
     );
     // The survivors' statistics are still exact: ours against /proc, right now.
     let me = std::process::id() as i32;
