@@ -31,11 +31,11 @@ run: kernel
 test: setup
 	@$(S)/test.sh
 
-## make bench       run usac-bench in the VM (tamalloc vs mmap, stats vs /proc); log in build/logs
+## make bench       run usac-bench in the VM (tamalloc vs mmap, stats vs the fastest /proc reader, latency); log in build/logs
 bench: kernel
-	@$(S)/run-vm.sh bench-$(or $(LINUX),6.12) "$${CMD:-usac-bench all}"
+	@$(S)/bench.sh
 
-## make report     boot, run the demo and the benchmarks, write build/report/$$LINUX/REPORT.md with plots
+## make report     boot, run the demo and the benchmarks (latency also on 1 and 8 vCPUs), write build/report/$$LINUX/REPORT.md with plots
 report: kernel
 	@$(S)/report.sh
 

@@ -115,3 +115,12 @@ build_man_examples() {
 			-o "$dir/$name" "$dir/$name.c" || die "$page: its EXAMPLES program does not compile"
 	done
 }
+
+# The console check of a custom command's VM run (make report, make bench): no splat, the
+# kernel's KUnit suites reported with their pinned counts, exit status 0. Its verdict goes to
+# LOG.check; a failure stops the script.
+check_custom_run() {
+	"$REPO/userspace-tests/target/x86_64-unknown-linux-gnu/release/usac-console-check" \
+		--expect custom --profile "$PROFILE" --linux "$LINUX" "$1" >"$1.check" ||
+		die "the run fails the console check: $1.check"
+}

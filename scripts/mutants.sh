@@ -7,7 +7,10 @@
 # is restored byte for byte, mtimes included, right after each build (and on any exit), so the
 # normal builds stay incremental. First, the unmutated kernel of every profile and boot-parameter
 # set the mutants use must pass: a control that fails would make kills mean nothing. Prints the
-# table mutant -> tests that killed it; any survivor fails the run.
+# table mutant -> tests that killed it; any survivor fails the run. A kill counts when a
+# deterministic test failed or the kernel splatted (a WARNING, lockdep, KASAN); the tests that
+# judge a time (scripts/timing-tests.txt), a panic and a VM that did not finish are listed in a
+# column of their own, and a mutant that only they caught is reported as such.
 #
 #   MUTANTS='03 07'   run only these (number prefixes)
 #   scripts/mutants.sh --check   only check that every mutant still applies to the tree
@@ -86,10 +89,12 @@ done
 
 TABLE=$BUILD_DIR/logs/mutants-$LINUX.md
 {
-	echo "| mutant | profile | killed by | s |"
-	echo "|---|---|---|---|"
+	echo "| mutant | profile | killed by (deterministic) | also (timing, panic, no finish) | s |"
+	echo "|---|---|---|---|---|"
 } >"$TABLE"
-survivors=0
+survivors=0 weak=()
+# The tests that judge a duration, one name per line ('#' comments).
+timing=$(grep -v '^#' "$REPO/scripts/timing-tests.txt" | paste -sd'|' -)
 for m in "${selected[@]}"; do
 	name=$(basename "$m" .patch) p=$(field Profile "$m") k=$(field Kparams "$m")
 	start=$(date +%s)
@@ -107,19 +112,24 @@ for m in "${selected[@]}"; do
 		die "mutant $name does not build (log: $BUILD_DIR/logs/kbuild-$name.log)"
 	fi
 	restore
+	killers= also=
 	if run_suite "$p" "$k" "mutant-$LINUX-$name"; then
 		killers="**SURVIVED**"
 		survivors=$((survivors + 1))
 	else
 		# The failed tests and what else went wrong (a splat, a hang), not the runner's exit status.
-		killers=$(grep -v '^PROBLEM: the command in the VM exited' "$BUILD_DIR/logs/mutant-$LINUX-$name.check" |
+		all=$(grep -v '^PROBLEM: the command in the VM exited' "$BUILD_DIR/logs/mutant-$LINUX-$name.check" |
 			sed -nE 's/^FAILED: (.*)/\1/p; s/^PROBLEM: (kernel splat \([^)]*\)).*/\1/p; s/^PROBLEM: (.{0,60}).*/\1/p' |
-			sort -u | paste -sd';' - | sed 's/;/; /g')
+			sort -u)
+		weak_re="(: ($timing)\$|Kernel panic|did not finish|no KUnit summary)"
+		killers=$(grep -vE "$weak_re" <<<"$all" | paste -sd';' - | sed 's/;/; /g' || true)
+		also=$(grep -E "$weak_re" <<<"$all" | paste -sd';' - | sed 's/;/; /g' || true)
+		[ -n "$killers" ] || { killers="**ONLY TIMING/PANIC**" weak+=("$name"); }
 	fi
 	unset USAC_KOBJ
-	echo "| $name | $p${k:+ $k} | $killers | $(($(date +%s) - start)) |" | tee -a "$TABLE" >&2
+	echo "| $name | $p${k:+ $k} | $killers | $also | $(($(date +%s) - start)) |" | tee -a "$TABLE" >&2
 done
 echo
 cat "$TABLE"
-info "${#selected[@]} mutants, $survivors survived, $(($(date +%s) - t0)) s (table: $TABLE)"
+info "${#selected[@]} mutants, $survivors survived, ${#weak[@]} killed only by timing tests or a panic${weak:+ (${weak[*]})}, $(($(date +%s) - t0)) s (table: $TABLE)"
 [ "$survivors" = 0 ] || die "$survivors mutant(s) survived the suite"
