@@ -232,7 +232,7 @@ fn compare_fields(e: &ProcStats) -> Result<(), String> {
         (
             "oom_score",
             e.oom_score as i64,
-            oom_inputs(pid, &status, e.is_kthread())?.score(),
+            proc_number(pid, "oom_score")?,
         ),
         (
             "oom_score_adj",
@@ -240,6 +240,19 @@ fn compare_fields(e: &ProcStats) -> Result<(), String> {
             proc_number(pid, "oom_score_adj")?,
         ),
     ];
+    // /proc/PID/oom_score runs the same oom_badness_locked() as the syscall: the score is also
+    // held to an oracle that shares no code with it (a bug in that function moves every score
+    // of a process with a few MiB by several points). It was 1 above the kernel's for 2 of ~60
+    // processes on the debug kernel (cause not pinned; the per-CPU counters oom_badness() reads
+    // are the suspect), so it allows that 1.
+    let oracle = oom_inputs(pid, &status, e.is_kthread())?.score();
+    if (i64::from(e.oom_score) - oracle).abs() > 1 {
+        return Err(format!(
+            "pid {pid} ({}): oom_score {} vs {oracle} computed from status and meminfo",
+            e.comm(),
+            e.oom_score
+        ));
+    }
     for (what, ours, procs) in checks {
         if ours != procs {
             return Err(format!(
