@@ -125,17 +125,18 @@ pub fn written_in(step: &str) -> Option<f64> {
 
 /// The vCPU count in a benchmark name like "longest wake-up delay, 1000 processes, 2 vCPUs (...)".
 pub fn vcpus_in(name: &str) -> Option<u64> {
-    let before = name
-        .split(" vCPUs")
-        .next()
-        .filter(|b| b.len() < name.len())?;
+    number_before(name, " vCPUs")
+}
+
+/// The number written just before `unit` in `name` ("..., 8 vCPUs" with " vCPUs": 8).
+fn number_before(name: &str, unit: &str) -> Option<u64> {
+    let (before, _) = name.split_once(unit)?;
     before.rsplit(' ').next()?.parse().ok()
 }
 
 /// The process count in a benchmark name like "all-process stats, 1000 processes (...)".
 pub fn processes_in(name: &str) -> Option<u64> {
-    let before = name.split(" processes").next()?;
-    before.rsplit(' ').next()?.parse().ok()
+    number_before(name, " processes")
 }
 
 #[cfg(test)]

@@ -93,8 +93,7 @@ pub fn process_count() -> io::Result<usize> {
 }
 
 fn proc_text(pid: i32, file: &str) -> Result<String, String> {
-    std::fs::read_to_string(format!("/proc/{pid}/{file}"))
-        .map_err(|e| format!("/proc/{pid}/{file}: {e}"))
+    proc_text_path(&format!("/proc/{pid}/{file}"))
 }
 
 fn proc_number(pid: i32, file: &str) -> Result<i64, String> {
