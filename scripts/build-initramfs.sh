@@ -2,7 +2,8 @@
 # Build the userspace crate (static) and pack the VM's initramfs:
 # busybox + /init + the usac binaries + the manual pages' example programs + the command to run +
 # the user's EXTRA files.
-# Usage: build-initramfs.sh COMMAND...
+# Usage: build-initramfs.sh NAME COMMAND...   (writes $BUILD_DIR/initramfs/NAME.cpio.gz: each run
+# packs its own, so that two runs of one build directory do not overwrite each other's)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -13,7 +14,9 @@ TARGET=x86_64-unknown-linux-gnu
 	-p ktap -p usac-selftests -p usac-tools -p usac-bench)
 BIN=$REPO/userspace-tests/target/$TARGET/release
 
-ROOT=$BUILD_DIR/initramfs
+name=$1
+shift
+ROOT=$BUILD_DIR/initramfs/$name
 rm -rf "$ROOT"
 mkdir -p "$ROOT"/{bin,usr/bin,usr/lib/usac/selftests,usr/lib/usac/selftests-distro,usr/local/bin,etc/usac}
 cp /bin/busybox "$ROOT/bin/busybox"
@@ -41,4 +44,5 @@ printf '%s\n' "$*" >"$ROOT/etc/usac/cmd"
 # The kernel this initramfs is for (e.g. 6.12.117, 7.3.4): the boot selftest checks it booted.
 kernel_version >"$ROOT/etc/usac/kernel"
 
-(cd "$ROOT" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$BUILD_DIR/initramfs.cpio.gz"
+(cd "$ROOT" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$ROOT.cpio.gz"
+rm -rf "$ROOT"

@@ -8,7 +8,7 @@ set -euo pipefail
 
 name=$1
 shift
-"$REPO/scripts/build-initramfs.sh" "$@"
+"$REPO/scripts/build-initramfs.sh" "$name" "$@"
 
 KERNEL=$(kernel_obj)/arch/x86/boot/bzImage
 [ -f "$KERNEL" ] || die "no kernel at $KERNEL (make kernel)"
@@ -31,7 +31,7 @@ else
 	smp=(-smp "$cpus,sockets=2,cores=$half,threads=1")
 fi
 qemu=(qemu-system-x86_64 "${accel[@]}" -m "${mem_mb}M" "${numa[@]}" "${smp[@]}" -no-reboot -nographic -nic none
-	-kernel "$KERNEL" -initrd "$BUILD_DIR/initramfs.cpio.gz"
+	-kernel "$KERNEL" -initrd "$BUILD_DIR/initramfs/$name.cpio.gz"
 	-append "console=ttyS0 panic=-1 ${KPARAMS:-}")
 
 if [ -n "${INTERACTIVE:-}" ]; then
