@@ -12,6 +12,10 @@
 # judge a time (scripts/timing-tests.txt), a panic and a VM that did not finish are listed in a
 # column of their own, and a mutant that only they caught is reported as such.
 #
+# A mutant's header: `Mutant:` the bug, `Profile:` default or debug, optionally `Kparams:` boot
+# parameters and `Must-show:` a line its console log must contain (the message of the check
+# written to catch it); a mutant that is killed without it counts as a survivor.
+#
 #   MUTANTS='03 07'   run only these (number prefixes)
 #   scripts/mutants.sh --check   only check that every mutant still applies to the tree
 set -euo pipefail
@@ -125,6 +129,13 @@ for m in "${selected[@]}"; do
 		killers=$(grep -vE "$weak_re" <<<"$all" | paste -sd';' - | sed 's/;/; /g' || true)
 		also=$(grep -E "$weak_re" <<<"$all" | paste -sd';' - | sed 's/;/; /g' || true)
 		[ -n "$killers" ] || { killers="**ONLY TIMING/PANIC**" weak+=("$name"); }
+		# A mutant written for one check (e.g. the debug kernel's exit-time counter check) must
+		# be caught by it: its console log must show the check's message.
+		must=$(field Must-show "$m")
+		if [ -n "$must" ] && ! grep -qF -- "$must" "$BUILD_DIR/logs/mutant-$LINUX-$name.log"; then
+			killers="**NOT SHOWN: $must** (but $killers)"
+			survivors=$((survivors + 1))
+		fi
 	fi
 	unset USAC_KOBJ
 	echo "| $name | $p${k:+ $k} | $killers | $also | $(($(date +%s) - start)) |" | tee -a "$TABLE" >&2

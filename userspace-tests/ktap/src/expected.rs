@@ -23,6 +23,9 @@ pub struct Expectation {
     pub debian_base: bool,
     /// Whether the kernel has kmemleak (the debug fragment), so `/init` must print its report.
     pub kmemleak: bool,
+    /// Whether the allocator zeroes pages by default (init_on_alloc=1), so that `make test` boots
+    /// this profile a second time with init_on_alloc=0 (the `shim-clears` run).
+    pub allocator_zeroes: bool,
 }
 
 const KERNELS_TSV: &str = include_str!("../../../scripts/kernels.tsv");
@@ -100,6 +103,12 @@ const USAC_SELFTESTS: &[&str] = &[
 static DISTRO_SELFTESTS: LazyLock<Vec<&'static str>> =
     LazyLock::new(|| [USAC_SELFTESTS, &["usac distro"]].concat());
 
+/// The selftests whose results depend on who zeroes a tamalloc page: `make test` boots a kernel
+/// that zeroes pages on allocation (init_on_alloc=1, as Debian, so the shim skips its own clear)
+/// a second time with `init_on_alloc=0` and runs these (`usac-run-selftests fuzz promises
+/// tamalloc`), so that the shim's clear is tested in the default run too.
+const SHIM_CLEARS_SELFTESTS: &[&str] = &["usac fuzz", "usac promises", "usac tamalloc"];
+
 /// The selftest of a kernel without usac-mm (`usac-selftest-nousac`).
 const DISABLED_SELFTESTS: &[&str] = &["usac disabled"];
 
@@ -117,6 +126,7 @@ static EXPECTATIONS: LazyLock<Vec<Expectation>> = LazyLock::new(|| {
         skips: &[],
         debian_base: row[1] == "debian",
         kmemleak: row[2].split(',').any(|f| f == "usac_mem_debug.config"),
+        allocator_zeroes: row[5] == "allocator",
     });
     // A user's own command (`make test CMD=...`) or the kernel's mm selftests (`make
     // mm-compare`): the kernel's KUnit must still report; whatever KTAP the command prints is
@@ -128,8 +138,15 @@ static EXPECTATIONS: LazyLock<Vec<Expectation>> = LazyLock::new(|| {
         skips: &[],
         debian_base: false,
         kmemleak: false,
+        allocator_zeroes: false,
     };
-    profiles.chain([custom]).collect()
+    let shim_clears = Expectation {
+        name: "shim-clears",
+        selftests: SHIM_CLEARS_SELFTESTS,
+        only_these: true,
+        ..custom
+    };
+    profiles.chain([shim_clears, custom]).collect()
 });
 
 /// The number of results each of the suites `must` pins (scripts/results.tsv) on kernel `linux`
@@ -162,6 +179,57 @@ pub fn pinned_results(
         .collect()
 }
 
+/// The results `make test PROFILE=profile` reports on kernel `linux`, from the pinned counts:
+/// KUnit and the profile's selftests, and the second boot's when there is one.
+pub fn make_test_results(linux: &str, profile: &Expectation) -> Result<usize, String> {
+    let boot = |kind: &Expectation| -> Result<usize, String> {
+        let kunit = kunit_suites_of(linux, profile).ok_or(format!("no kernel {linux}"))?;
+        let must: Vec<_> = kunit
+            .into_iter()
+            .chain(kind.selftests.iter().copied())
+            .collect();
+        Ok(pinned_results(linux, profile, &must)?
+            .iter()
+            .map(|(_, n)| n)
+            .sum())
+    };
+    let second = match profile.allocator_zeroes {
+        true => boot(by_name("shim-clears").expect("a kind of run"))?,
+        false => 0,
+    };
+    Ok(boot(profile)? + second)
+}
+
+/// The table of `make test`'s totals per kernel and profile that README.md shows (and a host
+/// test holds it to): Markdown, one row per kernel.
+pub fn results_table() -> String {
+    let profiles: Vec<_> = rows(PROFILES_TSV).map(|r| r[0]).collect();
+    let mut table = format!(
+        "| kernel | {} |\n|---|{}\n",
+        profiles
+            .iter()
+            .map(|p| format!("`PROFILE={p}`"))
+            .collect::<Vec<_>>()
+            .join(" | "),
+        "---|".repeat(profiles.len())
+    );
+    for linux in kernels() {
+        let cells: Vec<String> = profiles
+            .iter()
+            .map(|&p| {
+                let e = by_name(p).expect("a profile");
+                let n = make_test_results(linux, e).expect("pinned");
+                match e.allocator_zeroes {
+                    true => format!("{n} (2 boots)"),
+                    false => n.to_string(),
+                }
+            })
+            .collect();
+        table += &format!("| {linux} | {} |\n", cells.join(" | "));
+    }
+    table
+}
+
 /// Every kind of run, by name.
 pub fn expectations() -> &'static [Expectation] {
     &EXPECTATIONS
@@ -175,6 +243,40 @@ pub fn by_name(name: &str) -> Option<&'static Expectation> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn make_test_results_add_kunit_the_suites_and_a_second_boot() {
+        let default = by_name("default").unwrap();
+        let debug = by_name("debug").unwrap();
+        let usac: usize = USAC_SELFTESTS
+            .iter()
+            .map(|s| pinned_results("6.12", debug, &[s]).unwrap()[0].1)
+            .sum();
+        let clears: usize = SHIM_CLEARS_SELFTESTS
+            .iter()
+            .map(|s| pinned_results("6.12", debug, &[s]).unwrap()[0].1)
+            .sum();
+        assert_eq!(make_test_results("6.12", debug), Ok(130 + usac));
+        assert_eq!(
+            make_test_results("6.12", default),
+            Ok(130 + usac + 130 + clears)
+        );
+        assert!(default.allocator_zeroes && !debug.allocator_zeroes);
+    }
+
+    /// README.md shows `make test`'s totals: they must be the table's (regenerate the lines
+    /// with `usac-console-check --results-table`).
+    #[test]
+    fn the_readme_shows_the_pinned_totals() {
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+                .unwrap();
+        assert!(
+            readme.contains(&results_table()),
+            "README.md lacks the current results table:\n{}",
+            results_table()
+        );
+    }
 
     #[test]
     fn the_tables_name_every_kernel_and_profile_the_harness_runs() {
@@ -196,7 +298,17 @@ mod tests {
             kunit_suites("7.3").unwrap()
         );
         let names: Vec<_> = expectations().iter().map(|e| e.name).collect();
-        assert_eq!(names, ["default", "debug", "nousac", "distro", "custom"]);
+        assert_eq!(
+            names,
+            [
+                "default",
+                "debug",
+                "nousac",
+                "distro",
+                "shim-clears",
+                "custom"
+            ]
+        );
         assert!(by_name("distro")
             .unwrap()
             .selftests

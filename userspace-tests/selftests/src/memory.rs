@@ -18,6 +18,34 @@ pub fn recycle_dirty_memory() -> io::Result<()> {
     std::fs::write("/proc/sys/vm/drop_caches", "3")
 }
 
+/// Where `ramfs_file` mounts its ramfs.
+const RAMFS: &str = "/run/usac-ramfs";
+
+/// A file of `len` bytes, each page written, on a ramfs (mounted at `/run/usac-ramfs` on first
+/// use): a real filesystem's page cache, not shmem like the VM's root (tmpfs) or a memfd, so a
+/// process that maps it has `RssFile` (MM_FILEPAGES) the statistics must count.
+pub fn ramfs_file(name: &str, len: usize) -> io::Result<std::fs::File> {
+    let mounted = std::fs::read_to_string("/proc/self/mounts")?
+        .lines()
+        .any(|l| l.split(' ').nth(1) == Some(RAMFS));
+    if !mounted {
+        std::fs::create_dir_all(RAMFS)?;
+        nix::mount::mount(
+            Some("ramfs"),
+            RAMFS,
+            Some("ramfs"),
+            nix::mount::MsFlags::empty(),
+            None::<&str>,
+        )?;
+    }
+    let path = format!("{RAMFS}/{name}");
+    std::fs::write(&path, vec![0x5a; len])?;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+}
+
 /// Makes this process's VmSize and VmRSS hold still while it works, so that another process
 /// (memstat) can read them and the test can compare the reading with its own later: grows the
 /// heap by `HEAP` once and touches it, keeps malloc from giving it back or from mapping

@@ -1,4 +1,5 @@
-//! `usac-console-check [--expect KIND] [--linux VERSION] [--profile PROFILE] LOG`: reads a VM console log and prints what it says —
+//! `usac-console-check [--expect KIND] [--linux VERSION] [--profile PROFILE] LOG` (or
+//! `--results-table`): reads a VM console log and prints what it says —
 //! failed tests, kernel splats, broken plans, missing suites, unexpected skips, a missing exit
 //! status — then the closing line `N passed, N failed, N skipped`. Exits 1 on any failure, 2 on
 //! a usage error.
@@ -25,8 +26,13 @@ struct Args {
     /// nothing else.
     #[arg(long)]
     counts: bool,
+    /// Print the README's table of `make test`'s totals per kernel and profile (from
+    /// scripts/results.tsv) and exit.
+    #[arg(long, exclusive = true)]
+    results_table: bool,
     /// The console log of the VM run.
-    log: PathBuf,
+    #[arg(required_unless_present = "results_table")]
+    log: Option<PathBuf>,
 }
 
 fn expected_kind(s: &str) -> Result<String, String> {
@@ -55,10 +61,14 @@ fn kernel(s: &str) -> Result<String, String> {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let log = match std::fs::read(&args.log) {
+    let Some(path) = args.log else {
+        print!("{}", expected::results_table());
+        return ExitCode::SUCCESS;
+    };
+    let log = match std::fs::read(&path) {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(e) => {
-            eprintln!("usac-console-check: {}: {e}", args.log.display());
+            eprintln!("usac-console-check: {}: {e}", path.display());
             return ExitCode::from(2);
         }
     };

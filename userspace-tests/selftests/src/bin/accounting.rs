@@ -6,7 +6,8 @@
 
 use ktap::{ensure, ensure_eq, writer::fail, writer::NotPassed, TestResult};
 use nix::errno::Errno;
-use nix::unistd::{setgid, setuid, Gid, Uid};
+use nix::mount::{mount, umount, MsFlags};
+use nix::unistd::{setfsgid, setfsuid, setgid, setgroups, setresgid, setresuid, setuid, Gid, Uid};
 use std::io::{Read, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -14,11 +15,13 @@ use usac::os::{fork, in_child, Child, Exit, MapFlags, Mapping, ProtFlags, Signal
 use usac::{mem_stats_all, mem_stats_global, mem_stats_process, ProcStats, Tamalloc};
 use usac_schema::memstat::Processes;
 use usac_selftests::memory::recycle_dirty_memory;
-use usac_selftests::procfs::{check_listed_pids, own_smaps, pids, status_field};
+use usac_selftests::procfs::{check_listed_pids, compare_with_proc, own_smaps, pids, status_field};
 
 const PAGE: usize = 4096;
 const RESTRICT: &str = "/sys/module/usac_mem/parameters/restrict_stats";
 const NOBODY: u32 = 65534;
+/// An ordinary user, for processes of two different users.
+const USER: u32 = 1000;
 /// Where the unprivileged child leaves its listing for the parent.
 const LISTING: &str = "/tmp/usac-nobody-listing";
 
@@ -381,6 +384,143 @@ fn by_default_unprivileged_callers_see_only_their_own_processes() -> TestResult 
     Ok(())
 }
 
+/// A process that runs as user and group `id` (real, effective, saved, filesystem), dumpable as a
+/// login session's processes are, and sleeps until killed.
+fn sleeper_as(id: u32) -> Result<Child, NotPassed> {
+    fork(|| {
+        let (uid, gid) = (Uid::from_raw(id), Gid::from_raw(id));
+        if setresgid(gid, gid, gid)
+            .and_then(|()| setresuid(uid, uid, uid))
+            .is_err()
+            || nix::sys::prctl::set_dumpable(true).is_err()
+        {
+            return 2;
+        }
+        std::thread::sleep(Duration::from_secs(600));
+        0
+    })
+    .map_err(fail)
+}
+
+/// Where the credentials test mounts a procfs with `hidepid=invisible`: what /proc's rules
+/// show a caller, the oracle of what the syscalls show it.
+const HIDEPID_PROC: &str = "/run/usac-proc-invisible";
+
+/// The pids a procfs mounted with `hidepid=invisible` lists to this process.
+fn pids_proc_shows() -> Result<Vec<i32>, String> {
+    let mut pids: Vec<i32> = std::fs::read_dir(HIDEPID_PROC)
+        .map_err(|e| format!("{HIDEPID_PROC}: {e}"))?
+        .flatten()
+        .filter_map(|d| d.file_name().to_str()?.parse().ok())
+        .collect();
+    pids.sort();
+    Ok(pids)
+}
+
+/// Under restrict_stats a caller sees the processes its filesystem uid and gid may read (as
+/// /proc's hidepid does, PTRACE_MODE_READ_FSCREDS): not those of its real uid. Two callers
+/// whose real and effective ids are one user and whose saved and filesystem ids are another
+/// must each see exactly themselves and the other user's process, by pid, in a listing (each
+/// record equal to /proc) and in the global sums.
+fn the_callers_filesystem_ids_decide_what_it_sees() -> TestResult {
+    std::fs::create_dir_all(HIDEPID_PROC).map_err(fail)?;
+    let mounted = mount(
+        Some("proc"),
+        HIDEPID_PROC,
+        Some("proc"),
+        MsFlags::empty(),
+        Some("hidepid=invisible"),
+    );
+    mounted.map_err(|e| fail(format!("mount {HIDEPID_PROC}: {e}")))?;
+    let result = filesystem_ids_decide();
+    let _ = umount(HIDEPID_PROC);
+    result
+}
+
+fn filesystem_ids_decide() -> TestResult {
+    let user = sleeper_as(USER)?;
+    let nobody = sleeper_as(NOBODY)?;
+    let root_before = mem_stats_all().map_err(fail)?.len() as u64;
+    for (real, fs, visible, hidden) in [
+        (NOBODY, USER, &user, &nobody),
+        (USER, NOBODY, &nobody, &user),
+    ] {
+        let (visible, hidden) = (visible.raw_pid(), hidden.raw_pid());
+        let exit = in_child(|| {
+            let (r, f) = (Uid::from_raw(real), Uid::from_raw(fs));
+            let (rg, fg) = (Gid::from_raw(real), Gid::from_raw(fs));
+            // Supplementary groups are dropped: group 0 may read every hidepid /proc entry.
+            if setgroups(&[])
+                .and_then(|()| setresgid(rg, rg, fg))
+                .and_then(|()| setresuid(r, r, f))
+                .is_err()
+            {
+                return 2;
+            }
+            // setfsuid() may take the saved id; it returns the previous one, never an error.
+            setfsuid(f);
+            setfsgid(fg);
+            match caller_sees(visible, hidden, root_before) {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("# caller real {real} fs {fs}: {e}");
+                    1
+                }
+            }
+        })
+        .map_err(fail)?;
+        ensure_eq!(
+            exit,
+            Exit::Code(0),
+            "caller with real uid {real}, fs uid {fs} (reason above)"
+        );
+    }
+    drop((user, nobody));
+    Ok(())
+}
+
+/// What a caller whose filesystem ids own `visible` (and not `hidden`) must see.
+fn caller_sees(visible: i32, hidden: i32, root_before: u64) -> Result<(), String> {
+    let me = std::process::id() as i32;
+    let mut want = vec![me, visible];
+    want.sort();
+    let list = mem_stats_all().map_err(|e| format!("listing: {e}"))?;
+    let listed: Vec<i32> = list.iter().map(|e| e.pid).collect();
+    if listed != want {
+        return Err(format!("listing {listed:?}, want {want:?}"));
+    }
+    let shown = pids_proc_shows()?;
+    if shown != want {
+        return Err(format!(
+            "hidepid=invisible /proc shows {shown:?}, want {want:?}"
+        ));
+    }
+    let other = mem_stats_process(visible).map_err(|e| format!("pid {visible}: {e}"))?;
+    let listed = list.iter().find(|e| e.pid == visible).copied();
+    if listed != Some(other) {
+        return Err(format!(
+            "pid {visible} alone {other:?} vs listed {listed:?}"
+        ));
+    }
+    // The sleeper holds still: its record equals what /proc shows this caller.
+    compare_with_proc(&other).map_err(|e| format!("pid {visible} vs /proc: {e}"))?;
+    match mem_stats_process(hidden) {
+        Err(e) if e.errno() == libc::ESRCH => {}
+        other => return Err(format!("pid {hidden}: {other:?}, want ESRCH")),
+    }
+    let own = mem_stats_process(me).map_err(|e| format!("own pid: {e}"))?;
+    let global = mem_stats_global().map_err(|e| format!("global: {e}"))?;
+    // root_before counted both sleepers and the parent; this caller replaces none of them.
+    let want = (2, root_before - 1, own.reserved_kb + other.reserved_kb);
+    let got = (global.nr_processes, global.nr_hidden, global.reserved_kb);
+    if got != want {
+        return Err(format!(
+            "global (processes, hidden, reserved kB): {got:?}, want {want:?}"
+        ));
+    }
+    Ok(())
+}
+
 /// `memstat --json` run by an unprivileged caller that sees `visible` (and memstat itself): it
 /// lists just those, and says how many processes it could not show.
 fn memstat_json_as_nobody(visible: &[i32], nr_hidden: u64) -> Result<(), String> {
@@ -464,6 +604,10 @@ fn main() -> ExitCode {
             (
                 "with_the_opt_in_unprivileged_callers_see_what_proc_shows_them",
                 with_the_opt_in_unprivileged_callers_see_what_proc_shows_them,
+            ),
+            (
+                "the_callers_filesystem_ids_decide_what_it_sees",
+                the_callers_filesystem_ids_decide_what_it_sees,
             ),
         ],
     )

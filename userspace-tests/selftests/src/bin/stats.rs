@@ -14,17 +14,26 @@ use usac::{
     mem_stats_all, mem_stats_count, mem_stats_global, mem_stats_process, mem_stats_process_into,
     mem_stats_process_raw, sys, GlobalStats, ProcStats, Tamalloc,
 };
-use usac_selftests::procfs::{compare_with_proc, exists, process_count, Compared};
+use usac_selftests::memory;
+use usac_selftests::procfs::{compare_with_proc, exists, process_count, status_field, Compared};
 use usac_selftests::snapshot::{still_listing_and_global, Sums};
 
 const PAGE: usize = 4096;
 
 /// Child processes that set their oom_score_adj, commit some memory and stop themselves, so
-/// that their numbers hold still; killed on drop.
+/// that their numbers hold still; killed on drop. Each also maps a file of a real filesystem
+/// (ramfs), shared (every page written) and private (half read, half written: copied), so that
+/// their RSS has file pages besides anonymous and shmem ones.
 struct StoppedHelpers(Vec<Child>);
+
+/// The size of the file each helper maps, and the file pages it maps: all of the shared
+/// mapping and the half of the private one it only reads.
+const HELPER_FILE: usize = 1 << 20;
+const HELPER_FILE_KB: u64 = (HELPER_FILE + HELPER_FILE / 2) as u64 / 1024;
 
 impl StoppedHelpers {
     fn start(specs: &[(i32, usize)]) -> Result<Self, NotPassed> {
+        let file = memory::ramfs_file("stopped-helpers", HELPER_FILE).map_err(fail)?;
         let mut helpers = StoppedHelpers(Vec::new());
         for &(adj, mib) in specs {
             let child = fork(|| {
@@ -33,13 +42,35 @@ impl StoppedHelpers {
                 for i in (0..v.len()).step_by(PAGE) {
                     v[i] = 1;
                 }
+                let (Ok(shared), Ok(private)) = (
+                    Mapping::file(&file, HELPER_FILE, MapFlags::MAP_SHARED),
+                    Mapping::file(&file, HELPER_FILE, MapFlags::MAP_PRIVATE),
+                ) else {
+                    return 1;
+                };
+                for o in (0..HELPER_FILE).step_by(PAGE) {
+                    shared.write_byte(o, 1);
+                    if o < HELPER_FILE / 2 {
+                        private.read_byte(o);
+                    } else {
+                        private.write_byte(o, 2);
+                    }
+                }
                 let _ = raise(Signal::SIGSTOP);
-                std::hint::black_box(&v);
+                std::hint::black_box((&v, &shared, &private));
                 0
             })
             .map_err(fail)?;
             child.wait_stopped().map_err(fail)?;
             helpers.0.push(child);
+        }
+        // /proc's own breakdown shows the file pages (the syscall has only their sum).
+        for pid in helpers.pids() {
+            let kb = status_field(&pid.to_string(), "RssFile").map_err(fail)?;
+            ensure!(
+                kb >= HELPER_FILE_KB,
+                "helper {pid}: RssFile {kb} kB, it maps {HELPER_FILE_KB} kB of a ramfs file"
+            );
         }
         Ok(helpers)
     }

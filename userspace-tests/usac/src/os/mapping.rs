@@ -14,7 +14,8 @@ use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 /// compiler neither skips nor merges them, since faulting untouched memory in is what the usac
 /// tests measure, and threads may race on the same pages through `&Mapping` without a data
 /// race. A read or write that the mapping's protection forbids, or of memory a fork child did
-/// not inherit, ends the process with SIGSEGV; it never reaches memory outside the range.
+/// not inherit, ends the process with SIGSEGV (SIGBUS past the end of a mapped file); it never
+/// reaches memory outside the range.
 #[derive(Debug)]
 pub struct Mapping {
     ptr: NonNull<u8>,
@@ -46,6 +47,24 @@ impl Mapping {
         // SAFETY: without MAP_FIXED the kernel picks a free range, so no existing memory is
         // replaced; the new range is owned by the returned value alone.
         let ptr = unsafe { mman::mmap_anonymous(None, len_nz, prot, flags)? };
+        Ok(Mapping {
+            ptr: ptr.cast(),
+            len,
+        })
+    }
+
+    /// The first `len` bytes of `file`, read-write, `MAP_SHARED` (writes reach the file) or
+    /// `MAP_PRIVATE` (writes copy the page into anonymous memory); other flags are refused.
+    pub fn file(file: &std::fs::File, len: usize, flags: MapFlags) -> nix::Result<Self> {
+        let len_nz = NonZeroUsize::new(len).ok_or(Errno::EINVAL)?;
+        if flags != MapFlags::MAP_SHARED && flags != MapFlags::MAP_PRIVATE {
+            return Err(Errno::EINVAL);
+        }
+        let prot = ProtFlags::PROT_READ | ProtFlags::PROT_WRITE;
+        // SAFETY: without MAP_FIXED the kernel picks a free range, so no existing memory is
+        // replaced; the new range is owned by the returned value alone. A page past the file's
+        // end raises SIGBUS, which ends the process like the SIGSEGV the type documents.
+        let ptr = unsafe { mman::mmap(None, len_nz, prot, flags, file, 0)? };
         Ok(Mapping {
             ptr: ptr.cast(),
             len,
