@@ -188,18 +188,26 @@ fn latency_section(run: &Run, md: &mut String) -> Res<()> {
         let whole = call
             .get(&(*cpus, *n))
             .map_or("-".to_string(), |c| format!("{:.2}", ms(c.baseline_ns)));
-        writeln!(
-            md,
-            "| {cpus} | {n} | {:.2} ({:.2}-{:.2}) | {:.2} ({:.2}-{:.2}) | {whole} |",
-            ms(o.candidate_ns),
-            ms(o.candidate_min_ns),
-            ms(o.candidate_max_ns),
-            ms(o.baseline_ns),
-            ms(o.baseline_min_ns),
-            ms(o.baseline_max_ns),
-        )?;
+        let listing = spread(
+            (o.candidate_ns, o.candidate_min_ns, o.candidate_max_ns),
+            ms,
+            2,
+        );
+        let user_loop = spread((o.baseline_ns, o.baseline_min_ns, o.baseline_max_ns), ms, 2);
+        writeln!(md, "| {cpus} | {n} | {listing} | {user_loop} | {whole} |")?;
     }
     Ok(())
+}
+
+/// A table cell "median (min-max)" of `(median, min, max)`, each converted by `unit`, with
+/// `digits` decimals.
+fn spread((median, min, max): (f64, f64, f64), unit: impl Fn(f64) -> f64, digits: usize) -> String {
+    format!(
+        "{:.digits$} ({:.digits$}-{:.digits$})",
+        unit(median),
+        unit(min),
+        unit(max)
+    )
 }
 
 fn write_report(run: &Run, out: &Path) -> Res<()> {
@@ -301,15 +309,12 @@ fn write_report(run: &Run, out: &Path) -> Res<()> {
             })
             .collect();
         for (n, c, b, lo, hi) in &rows {
+            let same = |v: f64| v;
             writeln!(
                 md,
-                "| {label} | {n:.0} | {:.2} ({:.2}-{:.2}) | {:.1} ({:.1}-{:.1}) | {:.1}x ({lo:.1}-{hi:.1}) | {:.1} |",
-                c.1,
-                c.2,
-                c.3,
-                b.1,
-                b.2,
-                b.3,
+                "| {label} | {n:.0} | {} | {} | {:.1}x ({lo:.1}-{hi:.1}) | {:.1} |",
+                spread((c.1, c.2, c.3), same, 2),
+                spread((b.1, b.2, b.3), same, 1),
                 b.1 / c.1,
                 c.1 * 1000.0 / n
             )?;
