@@ -18,7 +18,7 @@ export LINUX KERNEL_SRC BUILD_DIR PROFILE ACCEL JOBS EXTRA TIMEOUT CMD KPARAMS V
 
 S := scripts
 
-.PHONY: help setup kernel run test bench report mm-compare mutants shell check man patches info clean distclean
+.PHONY: help setup kernel run test bench report mm-compare mutants shell deb system check man patches info clean distclean
 
 help:
 	@sed -n 's/^## //p' $(firstword $(MAKEFILE_LIST))
@@ -51,6 +51,14 @@ mutants: setup
 shell: kernel
 	@INTERACTIVE=1 $(S)/run-vm.sh shell "$${CMD:-setsid cttyhack sh -l}"
 
+## make deb        Debian packages of the kernel (Debian's config, bindeb-pkg) and of the tools, in build/deb/$$LINUX
+deb: setup
+	@$(S)/deb.sh
+
+## make system     a Debian 12 system (mmdebstrap, systemd, our packages via apt) booted by the kernel; CMD runs a command
+system: setup
+	@$(S)/system.sh
+
 ## make check      rustfmt, clippy (kernel CLIPPY=1 and userspace), checkpatch --strict, man page lint
 check: setup
 	@$(S)/check.sh
@@ -77,7 +85,7 @@ kernel: setup
 
 ## make clean      remove kernel objects, initramfs, logs and userspace build output (keep sources)
 clean:
-	rm -rf $(BUILD_DIR)/kbuild-* $(BUILD_DIR)/initramfs* $(BUILD_DIR)/logs $(BUILD_DIR)/patches-*
+	rm -rf $(BUILD_DIR)/kbuild-* $(BUILD_DIR)/initramfs* $(BUILD_DIR)/logs $(BUILD_DIR)/patches-* $(BUILD_DIR)/deb $(BUILD_DIR)/system
 	cd userspace-tests && cargo clean
 
 ## make distclean  remove the whole build directory (extracted sources included)

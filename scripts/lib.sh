@@ -124,3 +124,23 @@ check_custom_run() {
 		--expect custom --profile "$PROFILE" --linux "$LINUX" "$1" >"$1.check" ||
 		die "the run fails the console check: $1.check"
 }
+
+# Installs the Debian packages among "$@" that are not installed yet (as root, or with
+# passwordless sudo; otherwise stops with the apt-get command to run).
+ensure_packages() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -gt 0 ] || return 0
+	local sudo=()
+	if [ "$(id -u)" != 0 ]; then
+		command -v sudo >/dev/null && sudo -n true 2>/dev/null ||
+			die "need root to install: ${missing[*]}
+run:  sudo apt-get update && sudo apt-get install -y ${missing[*]}"
+		sudo=(sudo)
+	fi
+	info "installing Debian packages: ${missing[*]}"
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}

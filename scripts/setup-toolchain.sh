@@ -35,27 +35,7 @@ if [ -z "${KERNEL_SRC:-}" ]; then
 	fi
 fi
 
-missing=()
-for p in "${PACKAGES[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-
-as_root() {
-	if [ "$(id -u)" = 0 ]; then
-		"$@"
-	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
-		sudo "$@"
-	else
-		die "need root to install: ${missing[*]}
-run:  sudo apt-get update && sudo apt-get install -y ${missing[*]}"
-	fi
-}
-
-if [ ${#missing[@]} -gt 0 ]; then
-	info "installing Debian packages: ${missing[*]}"
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+ensure_packages "${PACKAGES[@]}"
 
 if [ "$("$BINDGEN" --version 2>/dev/null | awk '{print $2}')" != "$BINDGEN_VERSION" ]; then
 	info "installing bindgen-cli $BINDGEN_VERSION from crates.io"
