@@ -18,7 +18,7 @@ export LINUX KERNEL_SRC BUILD_DIR PROFILE ACCEL JOBS EXTRA TIMEOUT CMD KPARAMS V
 
 S := scripts
 
-.PHONY: help setup kernel run test bench report mm-compare mutants shell deb system check man patches info clean distclean
+.PHONY: help setup kernel run test bench report mm-compare mutants shell deb system system-test check man patches info clean distclean
 
 help:
 	@sed -n 's/^## //p' $(firstword $(MAKEFILE_LIST))
@@ -58,6 +58,10 @@ deb: setup
 ## make system     a Debian 12 system (mmdebstrap, systemd, our packages via apt) booted by the kernel; CMD runs a command
 system: setup
 	@$(S)/system.sh
+
+## make system-test memstat against ps, the oom files, free and smem on that Debian system; console-checked like make test
+system-test: setup
+	@$(S)/system.sh --test
 
 ## make check      rustfmt, clippy (kernel CLIPPY=1 and userspace), checkpatch --strict, man page lint
 check: setup

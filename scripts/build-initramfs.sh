@@ -27,6 +27,7 @@ for f in "$BIN"/*; do
 	case "$(basename "$f")" in
 	usac-selftest-nousac) cp "$f" "$ROOT/usr/bin/" ;; # for PROFILE=nousac only
 	usac-selftest-distro) cp "$f" "$ROOT/usr/lib/usac/selftests-distro/" ;; # PROFILE=distro
+	usac-selftest-system) ;; # the Debian system's (make system-test)
 	usac-selftest-*) cp "$f" "$ROOT/usr/lib/usac/selftests/" ;;
 	usac-console-check) ;; # host tool
 	*) cp "$f" "$ROOT/usr/bin/" ;;

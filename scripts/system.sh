@@ -9,6 +9,8 @@
 #   make system                 a login prompt on the serial console (root, no password)
 #   make system CMD='memstat'   runs CMD once the system is up, then powers off (console log:
 #                               $BUILD_DIR/logs/system-$LINUX.log); EXTRA files are on its PATH
+#   make system-test            runs usac-selftest-system there (memstat against ps, the oom
+#                               files, free and smem) and checks the console log like make test
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -20,6 +22,13 @@ SUITE=bookworm
 # Debian's archive as this machine's apt sources name it.
 MIRROR=$(apt-get indextargets --format '$(REPO_URI)' 2>/dev/null | grep -m1 '/debian/$' || echo http://deb.debian.org/debian/)
 ensure_packages mmdebstrap e2fsprogs qemu-system-x86
+
+mode=${1:-}
+if [ "$mode" = --test ]; then
+	TARGET=x86_64-unknown-linux-gnu
+	(cd "$REPO/userspace-tests" && RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --locked --release --target $TARGET -p usac-selftests -p ktap)
+	CMD=usac-selftest-system EXTRA=$REPO/userspace-tests/target/$TARGET/release/usac-selftest-system
+fi
 
 "$REPO/scripts/deb.sh"
 debs=("$DEBS"/linux-image-*.deb "$DEBS"/usac-tools_*.deb)
@@ -71,6 +80,10 @@ if [ -n "${EXTRA:-}" ]; then
 	mkfs.ext4 -q -F -d "$scratch/extra" "$scratch/extra.img" "$(($(du -sm "$scratch/extra" | cut -f1) * 2 + 16))M"
 	qemu+=(-drive "file=$scratch/extra.img,format=raw,if=virtio,readonly=on")
 fi
+LOG=$BUILD_DIR/logs/system-$LINUX.log
 TIMEOUT=${TIMEOUT:-900} "$REPO/scripts/boot-qemu.sh" "system-$LINUX" \
 	"usac-mm: Debian $SUITE system, Linux $(kernel_version) ($PROFILE), accel ${ACCEL:-tcg}, ${VM_CPUS:-2} vCPUs, $(date -u '+%Y-%m-%d %H:%M:%S UTC')" \
 	"usac-mm: command: $CMD" -- "${qemu[@]}"
+if [ "$mode" = --test ]; then
+	"$REPO/userspace-tests/target/$TARGET/release/usac-console-check" --expect system --profile distro --linux "$LINUX" "$LOG"
+fi

@@ -146,7 +146,15 @@ static EXPECTATIONS: LazyLock<Vec<Expectation>> = LazyLock::new(|| {
         only_these: true,
         ..custom
     };
-    profiles.chain([shim_clears, custom]).collect()
+    // `make system-test`: the Debian system's suite, on the distribution kernel.
+    let system = Expectation {
+        name: "system",
+        selftests: &["usac system"],
+        only_these: true,
+        debian_base: true,
+        ..custom
+    };
+    profiles.chain([shim_clears, system, custom]).collect()
 });
 
 /// The number of results each of the suites `must` pins (scripts/results.tsv) on kernel `linux`
@@ -306,6 +314,7 @@ mod tests {
                 "nousac",
                 "distro",
                 "shim-clears",
+                "system",
                 "custom"
             ]
         );

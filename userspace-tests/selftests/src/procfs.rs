@@ -244,7 +244,16 @@ fn compare_fields(e: &ProcStats) -> Result<(), String> {
     // of a process with a few MiB by several points). It was 1 above the kernel's for 2 of ~60
     // processes on the debug kernel (cause not pinned; the per-CPU counters oom_badness() reads
     // are the suspect), so it allows that 1.
-    let oracle = oom_inputs(pid, &status, e.is_kthread())?.score();
+    let inputs = oom_inputs(pid, &status, e.is_kthread())?;
+    let oracle = inputs.score();
+    if i64::from(e.oom_score) != oracle {
+        // The measured 1, shown with its inputs, so that a run that has it says why.
+        println!(
+            "# pid {pid} ({}): oom_score {} vs {oracle} from {inputs:?}",
+            e.comm(),
+            e.oom_score
+        );
+    }
     if (i64::from(e.oom_score) - oracle).abs() > 1 {
         return Err(format!(
             "pid {pid} ({}): oom_score {} vs {oracle} computed from status and meminfo",

@@ -1,0 +1,226 @@
+//! memstat on a Debian system (`make system-test`: systemd, udev, journald, procps, smem, our
+//! packages installed with apt), side by side with the tools people already use there: for every
+//! process that holds still, memstat shows what `ps` shows (size, resident set, name) and what
+//! the oom files say; its global totals are held to `free` and `smem -t`.
+
+use ktap::{ensure, ensure_eq, writer::fail, writer::NotPassed, TestResult};
+use std::collections::BTreeMap;
+use std::process::{Command, ExitCode};
+use usac_schema::memstat::{Global, Process, Processes};
+
+/// What `ps -e -o pid=,vsz=,rss=,comm=` shows of one process: size and resident set in KiB,
+/// and its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PsRow {
+    vsz_kb: u64,
+    rss_kb: u64,
+    comm: String,
+}
+
+/// Runs `program args`, its standard output as text; an error if it fails.
+fn output_of(program: &str, args: &[&str]) -> Result<String, NotPassed> {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .map_err(|e| fail(format!("{program}: {e}")))?;
+    ensure!(
+        out.status.success(),
+        "{program} {args:?}: {:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).map_err(|e| fail(format!("{program}: {e}")))
+}
+
+/// `ps`'s view of every process, by pid.
+fn ps() -> Result<BTreeMap<i32, PsRow>, NotPassed> {
+    let text = output_of("ps", &["-e", "-o", "pid=,vsz=,rss=,comm="])?;
+    text.lines()
+        .map(|line| {
+            let mut f = line.split_whitespace();
+            let mut number = |what| {
+                f.next()
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .ok_or_else(|| fail(format!("ps: no {what} in {line:?}")))
+            };
+            let pid = number("pid")? as i32;
+            let (vsz_kb, rss_kb) = (number("vsz")?, number("rss")?);
+            // The name is the rest of the line (it may hold spaces).
+            let comm = line
+                .split_whitespace()
+                .skip(3)
+                .collect::<Vec<_>>()
+                .join(" ");
+            Ok((
+                pid,
+                PsRow {
+                    vsz_kb,
+                    rss_kb,
+                    comm,
+                },
+            ))
+        })
+        .collect()
+}
+
+fn memstat() -> Result<Processes, NotPassed> {
+    let text = output_of("memstat", &["--json"])?;
+    serde_json::from_str(&text).map_err(|e| fail(format!("memstat --json: {e}")))
+}
+
+/// The processes that hold still: `ps` before and after a memstat listing, the rows equal in
+/// both, and the listing between them.
+fn steady_listing() -> Result<(BTreeMap<i32, PsRow>, Vec<Process>), NotPassed> {
+    let before = ps()?;
+    let listing = memstat()?;
+    let after = ps()?;
+    ensure_eq!(listing.nr_hidden, 0, "processes hidden from root");
+    let steady = before
+        .into_iter()
+        .filter(|(pid, row)| after.get(pid) == Some(row))
+        .collect();
+    Ok((steady, listing.processes))
+}
+
+/// For a kernel thread `ps` shows /proc's name (a workqueue worker's with its current work); the
+/// ABI has the task's comm, which starts it.
+fn same_name(p: &Process, ps: &str) -> bool {
+    p.comm == ps || p.kthread && ps.starts_with(&p.comm)
+}
+
+fn memstat_equals_ps_for_every_steady_process() -> TestResult {
+    let (steady, listing) = steady_listing()?;
+    let listed: BTreeMap<i32, &Process> = listing.iter().map(|p| (p.pid, p)).collect();
+    let mut compared = 0;
+    for (pid, row) in &steady {
+        let p = listed
+            .get(pid)
+            .ok_or_else(|| fail(format!("pid {pid} ({}) steady in ps, not listed", row.comm)))?;
+        let ours = (p.reserved_kb, p.committed_kb);
+        ensure!(
+            ours == (row.vsz_kb, row.rss_kb) && same_name(p, &row.comm),
+            "pid {pid}: memstat {ours:?} {:?}, ps {row:?}",
+            p.comm
+        );
+        compared += 1;
+    }
+    // The system's own daemons are among them: a run that compared next to nothing proves nothing.
+    for daemon in ["systemd", "systemd-journal", "systemd-udevd"] {
+        ensure!(
+            steady.values().any(|r| r.comm == daemon),
+            "{daemon} not among the steady processes"
+        );
+    }
+    let user = listing.iter().filter(|p| !p.kthread).count();
+    println!(
+        "# {compared} steady processes equal to ps ({} listed, {user} with an address space)",
+        listing.len()
+    );
+    Ok(())
+}
+
+fn memstat_scores_equal_the_oom_files() -> TestResult {
+    let (steady, listing) = steady_listing()?;
+    let mut compared = 0;
+    for p in listing.iter().filter(|p| steady.contains_key(&p.pid)) {
+        let read = |file: &str| -> Result<i32, NotPassed> {
+            let path = format!("/proc/{}/{file}", p.pid);
+            let text = std::fs::read_to_string(&path).map_err(|e| fail(format!("{path}: {e}")))?;
+            text.trim()
+                .parse()
+                .map_err(|e| fail(format!("{path}: {text:?}: {e}")))
+        };
+        let files = (read("oom_score")?, read("oom_score_adj")?);
+        ensure_eq!(
+            (p.oom_score, p.oom_score_adj),
+            files,
+            "pid {} ({}): memstat's (oom_score, oom_score_adj) vs /proc",
+            p.pid,
+            p.comm
+        );
+        compared += 1;
+    }
+    println!("# {compared} steady processes: oom_score and oom_score_adj equal /proc's");
+    Ok(())
+}
+
+/// A number in a `free -k` or `smem -t` table: row `row` (its first field), column `col`
+/// (0 = the row's name).
+fn table_number(text: &str, row: &str, col: usize) -> Result<u64, NotPassed> {
+    text.lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|f| f.first() == Some(&row))
+        .and_then(|f| f.get(col)?.parse().ok())
+        .ok_or_else(|| fail(format!("no number {col} in row {row:?} of:\n{text}")))
+}
+
+fn global_against_free_and_smem() -> TestResult {
+    let text = output_of("memstat", &["--global", "--json"])?;
+    let g: Global = serde_json::from_str(&text).map_err(|e| fail(format!("memstat: {e}")))?;
+    let free = output_of("free", &["-k"])?;
+    // free's total is MemTotal, as the syscall's totalram is.
+    ensure_eq!(
+        g.totalram_kb,
+        table_number(&free, "Mem:", 1)?,
+        "totalram_kb vs free's total"
+    );
+    // smem sums each process's Rss from /proc/PID/smaps (the pages its page tables map), the
+    // syscall the RSS counters of each address space once: the two differ by what moved between
+    // the readings (smem, a Python program, is itself among what it reads) and by what the
+    // counters and the walk count differently; the figures are printed, not judged.
+    let smem = output_of("smem", &["-t", "-k", "-c", "pid rss"])?;
+    let total_line = smem.lines().last().unwrap_or_default().to_string();
+    println!(
+        "# memstat --global: {} processes, committed {} kB, reserved {} kB; smem -t: {total_line:?}; free: {} kB used",
+        g.nr_processes,
+        g.committed_kb,
+        g.reserved_kb,
+        table_number(&free, "Mem:", 2)?
+    );
+    // Processes with an address space: the global count equals a listing's when no other
+    // process came or went around it (each memstat counts itself, one in each reading).
+    let with_mm = |l: &Processes| -> Vec<i32> {
+        let own = l
+            .processes
+            .iter()
+            .rev()
+            .find(|p| p.comm == "memstat")
+            .map(|p| p.pid);
+        l.processes
+            .iter()
+            .filter(|p| !p.kthread && Some(p.pid) != own)
+            .map(|p| p.pid)
+            .collect()
+    };
+    for _ in 0..5 {
+        let before = with_mm(&memstat()?);
+        let text = output_of("memstat", &["--global", "--json"])?;
+        let g: Global = serde_json::from_str(&text).map_err(|e| fail(format!("memstat: {e}")))?;
+        if with_mm(&memstat()?) == before {
+            ensure_eq!(
+                g.nr_processes,
+                before.len() as u64 + 1,
+                "global's processes vs the listing's with an address space (+ memstat)"
+            );
+            return Ok(());
+        }
+    }
+    Err(fail("processes came and went around 5 global readings"))
+}
+
+fn main() -> ExitCode {
+    ktap::writer::run_suite(
+        "usac system",
+        &[
+            (
+                "memstat_equals_ps_for_every_steady_process",
+                memstat_equals_ps_for_every_steady_process,
+            ),
+            (
+                "memstat_scores_equal_the_oom_files",
+                memstat_scores_equal_the_oom_files,
+            ),
+            ("global_against_free_and_smem", global_against_free_and_smem),
+        ],
+    )
+}
