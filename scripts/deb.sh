@@ -18,21 +18,38 @@ if [ "$("$CARGO_ROOT/bin/cargo-deb" --version 2>/dev/null | awk '{print $2}')" !
 	cargo install --locked --root "$CARGO_ROOT" cargo-deb --version "$CARGO_DEB_VERSION"
 fi
 
-"$REPO/scripts/build-kernel.sh"
-rm -rf "$OUT" && mkdir -p "$OUT"
-# bindeb-pkg writes its packages next to the object directory: into a scratch one of our own.
-version=$(kernel_version)
-info "packaging Linux $version ($PROFILE) with bindeb-pkg"
-KDEB_PKGVERSION=$version-usac kmake bindeb-pkg >"$BUILD_DIR/logs/deb-$LINUX.log" 2>&1 ||
-	{ tail -30 "$BUILD_DIR/logs/deb-$LINUX.log"; die "bindeb-pkg failed (log: $BUILD_DIR/logs/deb-$LINUX.log)"; }
-parent=$(dirname "$(kernel_obj)")
-mv "$parent"/linux-{image,headers,libc-dev}*"_$version-usac_"*.deb "$OUT/"
-rm -f "$parent"/linux-upstream_"$version-usac"_*.{buildinfo,changes}
+# Each package is made again only when what it packages changed (`make system` calls this on
+# every run, and keeps its image while the packages stay the same).
+newer_than() { # newer_than FILE... -- DEB_GLOB: whether every deb exists and is newer than every file
+	local files=() deb
+	while [ "$1" != -- ]; do files+=("$1") && shift; done
+	compgen -G "$2" >/dev/null || return 1
+	for deb in $2; do [ -z "$(find "${files[@]}" -newer "$deb")" ] || return 1; done
+}
+mkdir -p "$OUT"
 
-info "packaging usac-tools with cargo-deb"
+"$REPO/scripts/build-kernel.sh"
+version=$(kernel_version)
+if ! newer_than "$(kernel_obj)/arch/x86/boot/bzImage" "$(kernel_obj)/.config" -- "$OUT/linux-*_$version-usac_*.deb"; then
+	info "packaging Linux $version ($PROFILE) with bindeb-pkg"
+	rm -f "$OUT"/linux-*.deb
+	KDEB_PKGVERSION=$version-usac kmake bindeb-pkg >"$BUILD_DIR/logs/deb-$LINUX.log" 2>&1 ||
+		{ tail -30 "$BUILD_DIR/logs/deb-$LINUX.log"; die "bindeb-pkg failed (log: $BUILD_DIR/logs/deb-$LINUX.log)"; }
+	# dpkg-buildpackage runs in the object directory and writes next to it.
+	parent=$(dirname "$(kernel_obj)")
+	mv "$parent"/linux-{image,headers,libc-dev}*"_$version-usac_"*.deb "$OUT/"
+	rm -f "$parent"/linux-upstream_"$version-usac"_*.{buildinfo,changes}
+fi
+
 "$REPO/scripts/man.sh" >/dev/null
-(cd "$REPO/userspace-tests" &&
-	rm -rf target/deb-man && mkdir -p target/deb-man && cp -r "$BUILD_DIR"/man/man1 "$BUILD_DIR"/man/man2 target/deb-man/ &&
-	cargo build -q --locked --release -p usac-tools &&
-	"$CARGO_ROOT/bin/cargo-deb" -q --no-build -p usac-tools -o "$OUT/")
+TOOLS=$REPO/userspace-tests/target/release
+(cd "$REPO/userspace-tests" && cargo build -q --locked --release -p usac-tools)
+# The pages keep their mtimes while their text stays the same.
+mkdir -p "$REPO/userspace-tests/target/deb-man"
+rsync -rc --delete "$BUILD_DIR"/man/man1 "$BUILD_DIR"/man/man2 "$REPO/userspace-tests/target/deb-man/"
+if ! newer_than "$TOOLS/memstat" "$TOOLS/tamalloc-demo" "$REPO/userspace-tests/target/deb-man" "$REPO/userspace-tests/tools/Cargo.toml" -- "$OUT/usac-tools_*.deb"; then
+	info "packaging usac-tools with cargo-deb"
+	rm -f "$OUT"/usac-tools_*.deb
+	(cd "$REPO/userspace-tests" && "$CARGO_ROOT/bin/cargo-deb" -q --no-build -p usac-tools -o "$OUT/")
+fi
 ls -l "$OUT"

@@ -12,14 +12,24 @@ info "host tests (cargo test)"
 
 "$REPO/scripts/build-kernel.sh"
 
+# Who zeroes a first-written tamalloc page with this kernel's defaults, as profiles.tsv says and
+# the .config confirms (see the second boot below).
+zeroing=$(table_field profiles.tsv "$PROFILE" 6)
+allocator_zeroes=shim
+grep -qx CONFIG_INIT_ON_ALLOC_DEFAULT_ON=y "$(kernel_obj)/.config" && allocator_zeroes=allocator
+[ "$zeroing" = - ] || [ "$zeroing" = "$allocator_zeroes" ] ||
+	die "scripts/profiles.tsv says the $PROFILE kernel's pages are zeroed by the $zeroing, its .config by the $allocator_zeroes"
+
 # CMD replaces the selftest runner (e.g. to check that a failing command fails the run).
 default_cmd=$(table_field profiles.tsv "$PROFILE" 4)
-TIMEOUT=${TIMEOUT:-900} "$REPO/scripts/run-vm.sh" "test-$LINUX-$PROFILE" "${CMD:-$default_cmd}" >/dev/null || true
 LOG=$BUILD_DIR/logs/test-$LINUX-$PROFILE.log
+rm -f "$LOG" # a VM that did not start must not leave an older run's log to be judged
+TIMEOUT=${TIMEOUT:-900} "$REPO/scripts/run-vm.sh" "test-$LINUX-$PROFILE" "${CMD:-$default_cmd}" >/dev/null || true
 CHECK=$REPO/userspace-tests/target/x86_64-unknown-linux-gnu/release/usac-console-check
 
 # Show the selftest output and the KUnit summary, not the whole boot.
 show() {
+	[ -f "$1" ] || return 0
 	awk '/^usac-vm: running/ {on = 1} on && !/^\[/' "$1"
 	grep -E '^\[[ 0-9.]+\] # (Totals|[a-z_]+: pass:)' "$1" || true
 }
@@ -33,14 +43,10 @@ verdicts=$BUILD_DIR/logs/test-$LINUX-$PROFILE.verdicts
 # A kernel that zeroes pages on allocation (init_on_alloc=1 by default, as Debian's) runs the
 # tamalloc shim without its own clear: boot it again with init_on_alloc=0 for the suites that
 # judge what a first write sees, so that the shim's clear is tested too.
-zeroing=$(table_field profiles.tsv "$PROFILE" 6)
-allocator_zeroes=shim
-grep -qx CONFIG_INIT_ON_ALLOC_DEFAULT_ON=y "$(kernel_obj)/.config" && allocator_zeroes=allocator
-[ "$zeroing" = - ] || [ "$zeroing" = "$allocator_zeroes" ] ||
-	die "scripts/profiles.tsv says the $PROFILE kernel's pages are zeroed by the $zeroing, its .config by the $allocator_zeroes"
 if [ -z "${CMD:-}" ] && [ "$zeroing" = allocator ] && [[ " ${KPARAMS:-} " != *" init_on_alloc="* ]]; then
 	info "second boot: init_on_alloc=0, the shim clears"
 	LOG0=$BUILD_DIR/logs/test-$LINUX-$PROFILE-init_on_alloc_0.log
+	rm -f "$LOG0"
 	KPARAMS="${KPARAMS:-} init_on_alloc=0" TIMEOUT=${TIMEOUT:-900} "$REPO/scripts/run-vm.sh" \
 		"test-$LINUX-$PROFILE-init_on_alloc_0" usac-run-selftests fuzz promises tamalloc >/dev/null || true
 	show "$LOG0"

@@ -385,21 +385,28 @@ fn by_default_unprivileged_callers_see_only_their_own_processes() -> TestResult 
 }
 
 /// A process that runs as user and group `id` (real, effective, saved, filesystem), dumpable as a
-/// login session's processes are, and sleeps until killed.
+/// login session's processes are, and sleeps until killed; returned once it has taken them.
 fn sleeper_as(id: u32) -> Result<Child, NotPassed> {
-    fork(|| {
+    let (ready_r, ready_w) = nix::unistd::pipe().map_err(fail)?;
+    let child = fork(|| {
         let (uid, gid) = (Uid::from_raw(id), Gid::from_raw(id));
         if setresgid(gid, gid, gid)
             .and_then(|()| setresuid(uid, uid, uid))
+            .and_then(|()| nix::sys::prctl::set_dumpable(true))
+            .and_then(|()| nix::unistd::write(&ready_w, b"!").map(drop))
             .is_err()
-            || nix::sys::prctl::set_dumpable(true).is_err()
         {
             return 2;
         }
         std::thread::sleep(Duration::from_secs(600));
         0
     })
-    .map_err(fail)
+    .map_err(fail)?;
+    drop(ready_w);
+    let mut byte = [0u8; 1];
+    let read = nix::unistd::read(&ready_r, &mut byte).map_err(fail)?;
+    ensure_eq!(read, 1, "sleeper as {id} could not take its ids");
+    Ok(child)
 }
 
 /// Where the credentials test mounts a procfs with `hidepid=invisible`: what /proc's rules

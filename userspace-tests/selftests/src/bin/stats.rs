@@ -9,7 +9,7 @@ use std::ops::RangeInclusive;
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
-use usac::os::{fork, in_child, Child, Exit, MapFlags, Mapping, ProtFlags};
+use usac::os::{fork, in_child, Child, Exit, FileMapping, MapFlags, Mapping, ProtFlags};
 use usac::{
     mem_stats_all, mem_stats_count, mem_stats_global, mem_stats_process, mem_stats_process_into,
     mem_stats_process_raw, sys, GlobalStats, ProcStats, Tamalloc,
@@ -43,8 +43,8 @@ impl StoppedHelpers {
                     v[i] = 1;
                 }
                 let (Ok(shared), Ok(private)) = (
-                    Mapping::file(&file, HELPER_FILE, MapFlags::MAP_SHARED),
-                    Mapping::file(&file, HELPER_FILE, MapFlags::MAP_PRIVATE),
+                    FileMapping::new(&file, HELPER_FILE, MapFlags::MAP_SHARED),
+                    FileMapping::new(&file, HELPER_FILE, MapFlags::MAP_PRIVATE),
                 ) else {
                     return 1;
                 };

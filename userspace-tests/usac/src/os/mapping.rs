@@ -14,8 +14,7 @@ use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 /// compiler neither skips nor merges them, since faulting untouched memory in is what the usac
 /// tests measure, and threads may race on the same pages through `&Mapping` without a data
 /// race. A read or write that the mapping's protection forbids, or of memory a fork child did
-/// not inherit, ends the process with SIGSEGV (SIGBUS past the end of a mapped file); it never
-/// reaches memory outside the range.
+/// not inherit, ends the process with SIGSEGV; it never reaches memory outside the range.
 #[derive(Debug)]
 pub struct Mapping {
     ptr: NonNull<u8>,
@@ -47,24 +46,6 @@ impl Mapping {
         // SAFETY: without MAP_FIXED the kernel picks a free range, so no existing memory is
         // replaced; the new range is owned by the returned value alone.
         let ptr = unsafe { mman::mmap_anonymous(None, len_nz, prot, flags)? };
-        Ok(Mapping {
-            ptr: ptr.cast(),
-            len,
-        })
-    }
-
-    /// The first `len` bytes of `file`, read-write, `MAP_SHARED` (writes reach the file) or
-    /// `MAP_PRIVATE` (writes copy the page into anonymous memory); other flags are refused.
-    pub fn file(file: &std::fs::File, len: usize, flags: MapFlags) -> nix::Result<Self> {
-        let len_nz = NonZeroUsize::new(len).ok_or(Errno::EINVAL)?;
-        if flags != MapFlags::MAP_SHARED && flags != MapFlags::MAP_PRIVATE {
-            return Err(Errno::EINVAL);
-        }
-        let prot = ProtFlags::PROT_READ | ProtFlags::PROT_WRITE;
-        // SAFETY: without MAP_FIXED the kernel picks a free range, so no existing memory is
-        // replaced; the new range is owned by the returned value alone. A page past the file's
-        // end raises SIGBUS, which ends the process like the SIGSEGV the type documents.
-        let ptr = unsafe { mman::mmap(None, len_nz, prot, flags, file, 0)? };
         Ok(Mapping {
             ptr: ptr.cast(),
             len,
@@ -299,5 +280,52 @@ mod tests {
         m.protect(0, PAGE, ProtFlags::PROT_READ).unwrap();
         assert_eq!(m.advise(0, PAGE, -1), Err(Errno::EINVAL));
         m.unmap().unwrap();
+    }
+}
+
+/// A file mapped into this process, unmapped on drop. Its bytes are the file's, which the file
+/// and every other mapping of it may change at any time (a `MAP_PRIVATE` page too, until its
+/// first write copies it), so it offers only atomic byte accesses, never a slice. An access past
+/// the file's end ends the process with SIGBUS.
+#[derive(Debug)]
+pub struct FileMapping(Mapping);
+
+impl FileMapping {
+    /// The first `len` bytes of `file`, read-write, `MAP_SHARED` (writes reach the file) or
+    /// `MAP_PRIVATE` (writes copy the page into anonymous memory); other flags are refused.
+    pub fn new(file: &std::fs::File, len: usize, flags: MapFlags) -> nix::Result<Self> {
+        let len_nz = NonZeroUsize::new(len).ok_or(Errno::EINVAL)?;
+        if flags != MapFlags::MAP_SHARED && flags != MapFlags::MAP_PRIVATE {
+            return Err(Errno::EINVAL);
+        }
+        let prot = ProtFlags::PROT_READ | ProtFlags::PROT_WRITE;
+        // SAFETY: without MAP_FIXED the kernel picks a free range, so no existing memory is
+        // replaced; the range is unmapped by the `Mapping` inside, and the bytes, which others
+        // may change, are only reached through its atomic accessors.
+        let ptr = unsafe { mman::mmap(None, len_nz, prot, flags, file, 0)? };
+        Ok(FileMapping(Mapping {
+            ptr: ptr.cast(),
+            len,
+        }))
+    }
+
+    /// Reads the byte at `offset` (the load happens: it faults the page in).
+    pub fn read_byte(&self, offset: usize) -> u8 {
+        self.0.read_byte(offset)
+    }
+
+    /// Writes the byte at `offset`.
+    pub fn write_byte(&self, offset: usize, value: u8) {
+        self.0.write_byte(offset, value)
+    }
+
+    /// The length in bytes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the mapping is empty (never).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }

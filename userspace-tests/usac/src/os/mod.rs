@@ -14,7 +14,7 @@ mod process;
 pub mod sched;
 pub mod uffd;
 
-pub use mapping::Mapping;
+pub use mapping::{FileMapping, Mapping};
 pub use nix::sys::mman::{MapFlags, ProtFlags};
 pub use nix::sys::signal::Signal;
 pub use process::{fork, in_child, Child, Exit};
