@@ -17,6 +17,7 @@
 # written to catch it); a mutant that is killed without it counts as a survivor.
 #
 #   MUTANTS='03 07'   run only these (number prefixes)
+#   TIMEOUT=seconds   one VM run's limit (default 300, debug 900: raise it on a loaded machine)
 #   scripts/mutants.sh --check   only check that every mutant still applies to the tree
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -70,8 +71,8 @@ trap 'exit 130' INT TERM
 # Runs the suite of profile $1 with boot parameters $2 on the kernel in USAC_KOBJ (or the
 # profile's own); writes the console check's verdict to $BUILD_DIR/logs/$3.check.
 run_suite() {
-	local timeout=300
-	[ "$1" = debug ] && timeout=900
+	local timeout=${TIMEOUT:-300}
+	[ "$1" = debug ] && timeout=${TIMEOUT:-900}
 	rm -f "$BUILD_DIR/logs/$3.log"
 	PROFILE=$1 KPARAMS=$2 TIMEOUT=$timeout "$REPO/scripts/run-vm.sh" "$3" usac-run-selftests >/dev/null 2>"$BUILD_DIR/logs/$3.err" || true
 	[ -f "$BUILD_DIR/logs/$3.log" ] || { cat "$BUILD_DIR/logs/$3.err"; die "could not start the VM for $3"; }
