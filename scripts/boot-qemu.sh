@@ -44,7 +44,7 @@ trap 'interrupted=SIGTERM; stop_vm' TERM
 } | (
 	# The filter and the log outlive a signal to the whole group: they end when QEMU does.
 	trap '' INT TERM
-	sed -u -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[c78=>]//g' -e 's/\r$//' | tee -a "$LOG"
+	sed -u -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b\][^\x07\x1b]*\(\x07\|\x1b\\\)//g' -e 's/\x1b[c78=>]//g' -e 's/\x1b//g' -e 's/\r*$//' | tee -a "$LOG"
 ) &
 vm=$!
 # `wait` returns early (status > 128) when a trapped signal arrives; QEMU may not have written

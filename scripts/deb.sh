@@ -12,7 +12,8 @@ set -euo pipefail
 export PROFILE=distro
 OUT=$BUILD_DIR/deb/$LINUX
 CARGO_DEB_VERSION=$(table_field toolchain.tsv cargo-deb 2)
-ensure_packages dpkg-dev fakeroot rsync kmod
+# bindeb-pkg: dpkg-buildpackage, and the Build-Depends it checks (7.x packages with debhelper).
+ensure_packages dpkg-dev fakeroot rsync kmod debhelper libdw-dev libelf-dev
 if [ "$("$CARGO_ROOT/bin/cargo-deb" --version 2>/dev/null | awk '{print $2}')" != "$CARGO_DEB_VERSION" ]; then
 	info "installing cargo-deb $CARGO_DEB_VERSION from crates.io"
 	cargo install --locked --root "$CARGO_ROOT" cargo-deb --version "$CARGO_DEB_VERSION"
@@ -28,6 +29,9 @@ newer_than() { # newer_than FILE... -- DEB_GLOB: whether every deb exists and is
 }
 mkdir -p "$OUT"
 
+# bindeb-pkg builds with the package's revision as the kernel's build version (uname -v "#usac"):
+# the kernel build before it too, or each would relink what the other built.
+export KBUILD_BUILD_VERSION=usac
 "$REPO/scripts/build-kernel.sh"
 version=$(kernel_version)
 if ! newer_than "$(kernel_obj)/arch/x86/boot/bzImage" "$(kernel_obj)/.config" -- "$OUT/linux-*_$version-usac_*.deb"; then
