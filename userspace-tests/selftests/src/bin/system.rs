@@ -191,18 +191,18 @@ fn global_against_free_and_smem() -> TestResult {
         "totalram_kb vs free's total"
     );
     // smem sums each process's Rss from /proc/PID/smaps (the pages its page tables map), the
-    // syscall the RSS counters of each address space once: the two differ by what moved between
-    // the readings (smem, a Python program, is itself among what it reads) and by what the
-    // counters and the walk count differently; the figures are printed, not judged.
-    let smem = output_of("smem", &["-t", "-k", "-c", "pid rss"])?;
-    let total_line = smem.lines().last().unwrap_or_default().to_string();
+    // syscall the RSS counters of each address space once: what differs is printed, not judged
+    // (smem, a Python program, reads while it runs; see the per-process line below).
+    let smem = output_of("smem", &["-t", "-c", "pid rss"])?;
+    let total_line = smem.lines().last().unwrap_or_default().trim().to_string();
     println!(
-        "# memstat --global: {} processes, committed {} kB, reserved {} kB; smem -t: {total_line:?}; free: {} kB used",
+        "# memstat --global: {} processes, committed {} kB, reserved {} kB; smem -t: {total_line:?} (processes, kB); free: {} kB used",
         g.nr_processes,
         g.committed_kb,
         g.reserved_kb,
         table_number(&free, "Mem:", 2)?
     );
+    smem_per_process(&smem)?;
     // Processes with an address space: the global count equals a listing's when no other
     // process came or went around it (each memstat counts itself, one in each reading).
     let with_mm = |l: &Processes| -> Vec<i32> {
@@ -233,6 +233,33 @@ fn global_against_free_and_smem() -> TestResult {
         }
     }
     Err(fail("processes came and went around 5 global readings"))
+}
+
+/// Prints how smem's per-process Rss (a walk of smaps) compares with memstat's committed_kb (the
+/// counters): equal, different, or shown by one only.
+fn smem_per_process(smem: &str) -> TestResult {
+    // The rows end at the line of dashes before the totals.
+    let rows: BTreeMap<i32, u64> = smem
+        .lines()
+        .take_while(|l| !l.starts_with('-'))
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            Some((f.next()?.parse().ok()?, f.next()?.parse().ok()?))
+        })
+        .collect();
+    let listing = memstat()?;
+    let (mut equal, mut differ, mut only_memstat) = (0, Vec::new(), Vec::new());
+    for p in listing.processes.iter().filter(|p| p.reserved_kb > 0) {
+        match rows.get(&p.pid) {
+            Some(&kb) if kb == p.committed_kb => equal += 1,
+            Some(&kb) => differ.push((p.pid, p.comm.clone(), p.committed_kb, kb)),
+            None => only_memstat.push((p.pid, p.comm.clone())),
+        }
+    }
+    println!(
+        "# smem vs memstat per process: {equal} equal, (pid, comm, memstat kB, smem kB) differ: {differ:?}; not in smem: {only_memstat:?}"
+    );
+    Ok(())
 }
 
 fn main() -> ExitCode {
