@@ -11,8 +11,10 @@ pub enum Which {
     Stats,
     /// how long a listing of 1000 and 10 000 processes delays a real-time task on its CPU
     Latency,
-    /// all three
+    /// all three above
     All,
+    /// memstat vs ps, top and smem, whole commands (on a system that has them: `make system`)
+    Tools,
 }
 
 /// `usac-bench`'s arguments.

@@ -14,6 +14,11 @@
 //!   there (the emulator's own noise) and against one whole listing call (the delay without a
 //!   scheduling point in the walk).
 //!
+//! - tools (not in `all`: it needs a system with procps and smem, as `make system` boots):
+//!   `memstat` against `ps -e -o pid,vsz,rss,comm`, `top -b -n 1` and `smem`, whole commands
+//!   started and waited for with their output discarded, at the system's own process count and
+//!   with 1000 more.
+//!
 //! Prints a table, and each row as `BENCH-JSON {...}` (schema usac-bench/1) for usac-report.
 
 use clap::Parser;
@@ -40,6 +45,8 @@ struct Scale {
     process_counts: &'static [usize],
     latency_counts: &'static [usize],
     latency_window: Duration,
+    /// Processes added for the tools benchmark (cumulative): none, then 1000.
+    tool_extra_processes: &'static [usize],
 }
 
 impl Scale {
@@ -53,6 +60,7 @@ impl Scale {
                 process_counts: &[20, 40, 60, 80],
                 latency_counts: &[20, 40],
                 latency_window: Duration::from_millis(100),
+                tool_extra_processes: &[0, 20],
             }
         } else {
             Scale {
@@ -63,6 +71,7 @@ impl Scale {
                 process_counts: &[100, 1000, 5000, 10000],
                 latency_counts: &[1000, 10000],
                 latency_window: Duration::from_secs(1),
+                tool_extra_processes: &[0, 1000],
             }
         }
     }
@@ -311,6 +320,46 @@ fn vma_rows(scale: &Scale) -> Vec<BenchRow> {
     )]
 }
 
+/// Runs `argv` to its end with its output discarded; how long it took, in ns.
+fn run_command(argv: &[&str]) -> f64 {
+    timed(|| {
+        let status = std::process::Command::new(argv[0])
+            .args(&argv[1..])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap_or_else(|e| panic!("{}: {e}", argv[0]));
+        assert!(status.success(), "{argv:?}: {status}");
+    })
+    .0
+}
+
+/// memstat against the tools people use for the same view, at the system's own process count
+/// and with `extra` more processes.
+fn tools_rows(scale: &Scale) -> Vec<BenchRow> {
+    let memstat: &[&str] = &["memstat"];
+    let tools: [&[&str]; 3] = [
+        &["ps", "-e", "-o", "pid,vsz,rss,comm"],
+        &["top", "-b", "-n", "1"],
+        &["smem"],
+    ];
+    let mut rows = Vec::new();
+    let mut sleepers = Vec::new();
+    for &extra in scale.tool_extra_processes {
+        sleepers.extend(spawn_sleepers(extra));
+        let n = usac::mem_stats_all().expect("listing").len();
+        for tool in tools {
+            let m = alternate(scale.rounds, || run_command(memstat), || run_command(tool));
+            rows.push(row(
+                format!("memstat vs {}, {n} processes", tool.join(" ")),
+                m,
+                n as u64,
+            ));
+        }
+    }
+    drop(sleepers);
+    rows
+}
+
 fn main() -> ExitCode {
     let args = BenchArgs::parse();
     let scale = Scale::of(&args);
@@ -329,6 +378,9 @@ fn main() -> ExitCode {
     }
     if matches!(args.which, Which::Latency | Which::All) {
         rows.extend(latency_rows(&scale));
+    }
+    if args.which == Which::Tools {
+        rows.extend(tools_rows(&scale));
     }
     println!(
         "usac-bench: medians of {rounds} alternating rounds after a discarded warm-up, ns per \
