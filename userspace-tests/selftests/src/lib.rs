@@ -3,6 +3,7 @@
 //! `usac::os`'s.
 
 pub mod cgroup;
+pub mod command;
 pub mod man_examples;
 pub mod memory;
 pub mod procfs;

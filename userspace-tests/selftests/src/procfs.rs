@@ -151,20 +151,13 @@ impl OomInputs {
     }
 }
 
-/// The number of online CPUs, from /sys.
+/// The number of online CPUs (`sysconf(_SC_NPROCESSORS_ONLN)`).
 fn online_cpus() -> Result<i64, String> {
-    let text = proc_text_path("/sys/devices/system/cpu/online")?;
-    text.trim()
-        .split(',')
-        .map(|range| {
-            let mut ends = range.split('-').map(str::parse::<i64>);
-            match (ends.next(), ends.next()) {
-                (Some(Ok(_)), None) => Ok(1),
-                (Some(Ok(a)), Some(Ok(b))) if b >= a => Ok(b - a + 1),
-                _ => Err(format!("/sys/devices/system/cpu/online: {text:?}")),
-            }
-        })
-        .sum()
+    use nix::unistd::{sysconf, SysconfVar};
+    match sysconf(SysconfVar::_NPROCESSORS_ONLN) {
+        Ok(Some(n)) => Ok(n),
+        other => Err(format!("sysconf(_SC_NPROCESSORS_ONLN): {other:?}")),
+    }
 }
 
 /// The OOM score inputs of process `pid` from its status (`status`), and /proc/meminfo. A

@@ -5,8 +5,9 @@
 
 use ktap::{ensure, ensure_eq, writer::fail, writer::NotPassed, TestResult};
 use std::collections::BTreeMap;
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 use usac_schema::memstat::{Global, Process, Processes};
+use usac_selftests::command::stdout_of;
 
 /// What `ps -e -o pid=,vsz=,rss=,comm=` shows of one process: size and resident set in KiB,
 /// and its name.
@@ -17,24 +18,9 @@ struct PsRow {
     comm: String,
 }
 
-/// Runs `program args`, its standard output as text; an error if it fails.
-fn output_of(program: &str, args: &[&str]) -> Result<String, NotPassed> {
-    let out = Command::new(program)
-        .args(args)
-        .output()
-        .map_err(|e| fail(format!("{program}: {e}")))?;
-    ensure!(
-        out.status.success(),
-        "{program} {args:?}: {:?}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).map_err(|e| fail(format!("{program}: {e}")))
-}
-
 /// `ps`'s view of every process, by pid.
 fn ps() -> Result<BTreeMap<i32, PsRow>, NotPassed> {
-    let text = output_of("ps", &["-e", "-o", "pid=,vsz=,rss=,comm="])?;
+    let text = stdout_of("ps", &["-e", "-o", "pid=,vsz=,rss=,comm="])?;
     text.lines()
         .map(|line| {
             let mut f = line.split_whitespace();
@@ -64,7 +50,7 @@ fn ps() -> Result<BTreeMap<i32, PsRow>, NotPassed> {
 }
 
 fn memstat() -> Result<Processes, NotPassed> {
-    let text = output_of("memstat", &["--json"])?;
+    let text = stdout_of("memstat", &["--json"])?;
     serde_json::from_str(&text).map_err(|e| fail(format!("memstat --json: {e}")))
 }
 
@@ -181,9 +167,9 @@ fn table_number(text: &str, row: &str, col: usize) -> Result<u64, NotPassed> {
 }
 
 fn global_against_free_and_smem() -> TestResult {
-    let text = output_of("memstat", &["--global", "--json"])?;
+    let text = stdout_of("memstat", &["--global", "--json"])?;
     let g: Global = serde_json::from_str(&text).map_err(|e| fail(format!("memstat: {e}")))?;
-    let free = output_of("free", &["-k"])?;
+    let free = stdout_of("free", &["-k"])?;
     // free's total is MemTotal, as the syscall's totalram is.
     ensure_eq!(
         g.totalram_kb,
@@ -193,7 +179,7 @@ fn global_against_free_and_smem() -> TestResult {
     // smem sums each process's Rss from /proc/PID/smaps (the pages its page tables map), the
     // syscall the RSS counters of each address space once: what differs is printed, not judged
     // (smem, a Python program, reads while it runs; see the per-process line below).
-    let smem = output_of("smem", &["-t", "-c", "pid rss"])?;
+    let smem = stdout_of("smem", &["-t", "-c", "pid rss"])?;
     let total_line = smem.lines().last().unwrap_or_default().trim().to_string();
     println!(
         "# memstat --global: {} processes, committed {} kB, reserved {} kB; smem -t: {total_line:?} (processes, kB); free: {} kB used",
@@ -221,7 +207,7 @@ fn global_against_free_and_smem() -> TestResult {
     };
     for _ in 0..5 {
         let before = with_mm(&memstat()?);
-        let text = output_of("memstat", &["--global", "--json"])?;
+        let text = stdout_of("memstat", &["--global", "--json"])?;
         let g: Global = serde_json::from_str(&text).map_err(|e| fail(format!("memstat: {e}")))?;
         if with_mm(&memstat()?) == before {
             ensure_eq!(

@@ -239,50 +239,6 @@ impl Drop for Mapping {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const PAGE: usize = 4096;
-
-    #[test]
-    fn bytes_round_trip_and_read_zero_first() {
-        let mut m = Mapping::anon(4 * PAGE).unwrap();
-        assert_eq!(m.read_byte(3 * PAGE + 5), 0);
-        m.write_byte(PAGE, 7);
-        m.fill(2 * PAGE, PAGE, 9);
-        assert_eq!((m.read_byte(PAGE), m.as_slice()[2 * PAGE + 100]), (7, 9));
-        m.advise(0, 4 * PAGE, libc::MADV_DONTNEED).unwrap();
-        assert!(m.as_slice().iter().all(|&b| b == 0));
-    }
-
-    #[test]
-    #[should_panic(expected = "outside a mapping")]
-    fn out_of_range_panics() {
-        Mapping::anon(PAGE).unwrap().read_byte(PAGE);
-    }
-
-    #[test]
-    fn split_remap_and_move() {
-        let mut m = Mapping::anon(4 * PAGE).unwrap();
-        m.write_byte(3 * PAGE, 3);
-        let mut tail = m.split_off(2 * PAGE);
-        assert_eq!(
-            (m.len(), tail.len(), tail.addr()),
-            (2 * PAGE, 2 * PAGE, m.addr() + 2 * PAGE)
-        );
-        tail.remap(8 * PAGE).unwrap();
-        assert_eq!((tail.len(), tail.read_byte(PAGE)), (8 * PAGE, 3));
-        let target = Mapping::anon(8 * PAGE).unwrap();
-        let at = target.addr();
-        tail.move_onto(target).unwrap();
-        assert_eq!((tail.addr(), tail.read_byte(PAGE)), (at, 3));
-        m.protect(0, PAGE, ProtFlags::PROT_READ).unwrap();
-        assert_eq!(m.advise(0, PAGE, -1), Err(Errno::EINVAL));
-        m.unmap().unwrap();
-    }
-}
-
 /// A file mapped into this process, unmapped on drop. Its bytes are the file's, which the file
 /// and every other mapping of it may change at any time (a `MAP_PRIVATE` page too, until its
 /// first write copies it), so it offers only atomic byte accesses, never a slice. An access past
@@ -327,5 +283,49 @@ impl FileMapping {
     /// Whether the mapping is empty (never).
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: usize = 4096;
+
+    #[test]
+    fn bytes_round_trip_and_read_zero_first() {
+        let mut m = Mapping::anon(4 * PAGE).unwrap();
+        assert_eq!(m.read_byte(3 * PAGE + 5), 0);
+        m.write_byte(PAGE, 7);
+        m.fill(2 * PAGE, PAGE, 9);
+        assert_eq!((m.read_byte(PAGE), m.as_slice()[2 * PAGE + 100]), (7, 9));
+        m.advise(0, 4 * PAGE, libc::MADV_DONTNEED).unwrap();
+        assert!(m.as_slice().iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    #[should_panic(expected = "outside a mapping")]
+    fn out_of_range_panics() {
+        Mapping::anon(PAGE).unwrap().read_byte(PAGE);
+    }
+
+    #[test]
+    fn split_remap_and_move() {
+        let mut m = Mapping::anon(4 * PAGE).unwrap();
+        m.write_byte(3 * PAGE, 3);
+        let mut tail = m.split_off(2 * PAGE);
+        assert_eq!(
+            (m.len(), tail.len(), tail.addr()),
+            (2 * PAGE, 2 * PAGE, m.addr() + 2 * PAGE)
+        );
+        tail.remap(8 * PAGE).unwrap();
+        assert_eq!((tail.len(), tail.read_byte(PAGE)), (8 * PAGE, 3));
+        let target = Mapping::anon(8 * PAGE).unwrap();
+        let at = target.addr();
+        tail.move_onto(target).unwrap();
+        assert_eq!((tail.addr(), tail.read_byte(PAGE)), (at, 3));
+        m.protect(0, PAGE, ProtFlags::PROT_READ).unwrap();
+        assert_eq!(m.advise(0, PAGE, -1), Err(Errno::EINVAL));
+        m.unmap().unwrap();
     }
 }

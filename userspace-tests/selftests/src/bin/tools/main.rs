@@ -21,34 +21,19 @@ use oracle::{
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
-use std::process::{Command, ExitCode, Output, Stdio};
+use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 use usac::{mem_stats_all, mem_stats_global, mem_stats_process, GlobalStats, ProcStats};
 use usac_schema::bench::{self, BenchRow};
 use usac_schema::demo::{DemoLine, DemoRecord, TAG};
 use usac_schema::memstat::{Global, Processes};
+use usac_selftests::command::{run, stdout_of};
 use usac_selftests::procfs::{check_listed_pids, compare_with_proc, pids, Compared};
 use watch::{watch_equals, Shows};
 
-fn run(cmd: &str, args: &[&str]) -> Result<(Output, String), NotPassed> {
-    let out = Command::new(cmd)
-        .args(args)
-        .output()
-        .map_err(|e| fail(format!("{cmd}: {e}")))?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    Ok((out, text))
-}
-
 /// `memstat ARGS`, which must succeed: its output.
 fn memstat_ok(args: &[&str]) -> Result<String, NotPassed> {
-    let (out, text) = run("memstat", args)?;
-    ensure!(
-        out.status.success(),
-        "memstat {args:?}: {:?}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok(text)
+    stdout_of("memstat", args)
 }
 
 fn listing() -> Result<Vec<ProcStats>, NotPassed> {
