@@ -7,12 +7,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-TARGET=x86_64-unknown-linux-gnu
-# Static, for the VM (no shared libraries there). With --target, RUSTFLAGS reach only the target
-# artifacts, not build scripts (bindgen loads libclang dynamically).
-(cd "$REPO/userspace-tests" && RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --locked --release --target $TARGET \
-	-p ktap -p usac-selftests -p usac-tools -p usac-bench)
-BIN=$REPO/userspace-tests/target/$TARGET/release
+build_static_userspace
+BIN=$STATIC_BIN
 
 name=$1
 shift

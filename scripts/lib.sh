@@ -18,7 +18,12 @@ export LINUX=${LINUX:-$(table_keys kernels.tsv | head -1)}
 # `clippy` is check.sh's scratch object directory, not a profile of its own.
 [ "${PROFILE:-}" = clippy ] || [ -n "$(table_field profiles.tsv "${PROFILE:-default}" 1)" ] ||
 	bad_var PROFILE "one of: $(table_keys profiles.tsv | paste -sd' ')"
-case ${ACCEL:-tcg} in tcg | kvm) ;; *) bad_var ACCEL "tcg or kvm" ;; esac
+# QEMU's accelerator options for ACCEL.
+case ${ACCEL:-tcg} in
+tcg) QEMU_ACCEL=(-accel tcg) ;;
+kvm) QEMU_ACCEL=(-accel kvm -cpu host) ;;
+*) bad_var ACCEL "tcg or kvm" ;;
+esac
 [[ ${JOBS:-1} =~ ^[1-9][0-9]*$ ]] || bad_var JOBS "a whole number of parallel build jobs, 1 or more"
 [[ ${TIMEOUT:-1} =~ ^[1-9][0-9]*$ ]] || bad_var TIMEOUT "a whole number of seconds, 1 or more"
 [[ ${VM_CPUS:-2} =~ ^[1-9][0-9]*$ ]] && { [ "${VM_CPUS:-2}" = 1 ] || [ $((${VM_CPUS:-2} % 2)) = 0 ]; } ||
@@ -120,7 +125,7 @@ build_man_examples() {
 # kernel's KUnit suites reported with their pinned counts, exit status 0. Its verdict goes to
 # LOG.check; a failure stops the script.
 check_custom_run() {
-	"$REPO/userspace-tests/target/x86_64-unknown-linux-gnu/release/usac-console-check" \
+	"$STATIC_BIN/usac-console-check" \
 		--expect custom --profile "$PROFILE" --linux "$LINUX" "$1" >"$1.check" ||
 		die "the run fails the console check: $1.check"
 }
@@ -143,4 +148,14 @@ run:  sudo apt-get update && sudo apt-get install -y ${missing[*]}"
 	info "installing Debian packages: ${missing[*]}"
 	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
 	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# The userspace workspace's binaries, static for the VMs (no shared libraries in the initramfs;
+# the Debian system gets its tests from the same build), in $STATIC_BIN. With --target, RUSTFLAGS
+# reach only the target artifacts, not build scripts (bindgen loads libclang dynamically).
+STATIC_TARGET=x86_64-unknown-linux-gnu
+STATIC_BIN=$REPO/userspace-tests/target/$STATIC_TARGET/release
+build_static_userspace() {
+	(cd "$REPO/userspace-tests" && RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --locked --release \
+		--target $STATIC_TARGET -p ktap -p usac-selftests -p usac-tools -p usac-bench)
 }

@@ -22,7 +22,7 @@ distro) COLUMNS=("distro" "distro usac_mem_shim_all_anon") cpus=${VM_CPUS:-4} ;;
 *) die "make mm-compare compares PROFILE=default (with nousac and debug) or PROFILE=distro, not $PROFILE" ;;
 esac
 extra=$("$REPO/scripts/build-mm-selftests.sh" | tr '\n' ' ')
-CHECK=$REPO/userspace-tests/target/x86_64-unknown-linux-gnu/release/usac-console-check
+CHECK=$STATIC_BIN/usac-console-check
 cmd='mkdir -p /usr/lib/usac/mm-selftests && mv /usr/local/bin/* /usr/lib/usac/mm-selftests/ && usac-run-mm-selftests'
 label() { echo "mm-$LINUX-$1${2:+-shim}"; } # label PROFILE KPARAMS: the column's log name
 splats=

@@ -24,7 +24,7 @@ set -euo pipefail
 
 SRC=$(kernel_src)
 DIR=$REPO/mutants
-CHECK=$REPO/userspace-tests/target/x86_64-unknown-linux-gnu/release/usac-console-check
+CHECK=$STATIC_BIN/usac-console-check
 field() { sed -n "s/^$1: //p" "$2" | head -1; }
 files_of() { sed -n 's|^+++ b/||p' "$1"; }
 

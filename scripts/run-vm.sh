@@ -12,10 +12,6 @@ shift
 
 KERNEL=$(kernel_obj)/arch/x86/boot/bzImage
 [ -f "$KERNEL" ] || die "no kernel at $KERNEL (make kernel)"
-case "${ACCEL:-tcg}" in
-tcg) accel=(-accel tcg) ;;
-kvm) accel=(-accel kvm -cpu host) ;;
-esac
 # Two NUMA nodes, each with half the CPUs (VM_CPUS, 2 by default: one each, a socket of its own,
 # so that no cache is shared across nodes) and half the memory: a kernel with CONFIG_NUMA
 # (PROFILE=distro) migrates pages between them; one without sees one node of the whole. A single
@@ -30,7 +26,7 @@ else
 		-object memory-backend-ram,id=node1,size=$((mem_mb - mem_mb / 2))M -numa node,nodeid=1,cpus=$(span $half $((cpus - 1))),memdev=node1)
 	smp=(-smp "$cpus,sockets=2,cores=$half,threads=1")
 fi
-qemu=(qemu-system-x86_64 "${accel[@]}" -m "${mem_mb}M" "${numa[@]}" "${smp[@]}" -no-reboot -nographic -nic none
+qemu=(qemu-system-x86_64 "${QEMU_ACCEL[@]}" -m "${mem_mb}M" "${numa[@]}" "${smp[@]}" -no-reboot -nographic -nic none
 	-kernel "$KERNEL" -initrd "$BUILD_DIR/initramfs/$name.cpio.gz"
 	-append "console=ttyS0 panic=-1 ${KPARAMS:-}")
 header=("usac-mm: Linux $(kernel_version) ($PROFILE), accel ${ACCEL:-tcg}, $cpus vCPUs, $(date -u '+%Y-%m-%d %H:%M:%S UTC')"

@@ -47,5 +47,5 @@ for c in "${COMMANDS[@]}"; do command -v "$c" >/dev/null || missing_commands+=("
 [ ${#missing_commands[@]} = 0 ] || die "commands the targets run are missing: ${missing_commands[*]}"
 
 # rustup's default toolchain builds the userspace crate; make sure it can link statically.
-rustup target list --installed 2>/dev/null | grep -q x86_64-unknown-linux-gnu ||
-	die "rustup has no x86_64-unknown-linux-gnu target"
+rustup target list --installed 2>/dev/null | grep -q "$STATIC_TARGET" ||
+	die "rustup has no $STATIC_TARGET target"

@@ -25,9 +25,8 @@ ensure_packages mmdebstrap e2fsprogs qemu-system-x86
 
 mode=${1:-}
 if [ "$mode" = --test ]; then
-	TARGET=x86_64-unknown-linux-gnu
-	(cd "$REPO/userspace-tests" && RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --locked --release --target $TARGET -p usac-selftests -p ktap)
-	CMD=usac-selftest-system EXTRA=$REPO/userspace-tests/target/$TARGET/release/usac-selftest-system
+	build_static_userspace
+	CMD=usac-selftest-system EXTRA=$STATIC_BIN/usac-selftest-system
 fi
 
 "$REPO/scripts/deb.sh"
@@ -55,11 +54,7 @@ if [ ! -f "$IMG" ] || [ -n "$(find "${debs[@]}" "$REPO/scripts/system" "$0" -new
 	info "image ready in $(($(date +%s) - t)) s: $IMG ($(du -h --apparent-size "$IMG" | cut -f1) apparent, $(du -h "$IMG" | cut -f1) used)"
 fi
 
-case "${ACCEL:-tcg}" in
-tcg) accel=(-accel tcg) ;;
-kvm) accel=(-accel kvm -cpu host) ;;
-esac
-qemu=(qemu-system-x86_64 "${accel[@]}" -m "${VM_MEM:-2G}" -smp "${VM_CPUS:-2}" -no-reboot -nographic -nic none
+qemu=(qemu-system-x86_64 "${QEMU_ACCEL[@]}" -m "${VM_MEM:-2G}" -smp "${VM_CPUS:-2}" -no-reboot -nographic -nic none
 	-kernel "$DIR/vmlinuz" -initrd "$DIR/initrd.img"
 	-append "root=LABEL=usac-root ro console=ttyS0 panic=-1 ${KPARAMS:-}"
 	-drive "file=$IMG,format=raw,if=virtio,snapshot=on")
@@ -85,5 +80,5 @@ TIMEOUT=${TIMEOUT:-900} "$REPO/scripts/boot-qemu.sh" "system-$LINUX" \
 	"usac-mm: Debian $SUITE system, Linux $(kernel_version) ($PROFILE), accel ${ACCEL:-tcg}, ${VM_CPUS:-2} vCPUs, $(date -u '+%Y-%m-%d %H:%M:%S UTC')" \
 	"usac-mm: command: $CMD" -- "${qemu[@]}"
 if [ "$mode" = --test ]; then
-	"$REPO/userspace-tests/target/$TARGET/release/usac-console-check" --expect system --profile distro --linux "$LINUX" "$LOG"
+	"$STATIC_BIN/usac-console-check" --expect system --profile distro --linux "$LINUX" "$LOG"
 fi

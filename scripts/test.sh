@@ -25,7 +25,7 @@ default_cmd=$(table_field profiles.tsv "$PROFILE" 4)
 LOG=$BUILD_DIR/logs/test-$LINUX-$PROFILE.log
 rm -f "$LOG" # a VM that did not start must not leave an older run's log to be judged
 TIMEOUT=${TIMEOUT:-900} "$REPO/scripts/run-vm.sh" "test-$LINUX-$PROFILE" "${CMD:-$default_cmd}" >/dev/null || true
-CHECK=$REPO/userspace-tests/target/x86_64-unknown-linux-gnu/release/usac-console-check
+CHECK=$STATIC_BIN/usac-console-check
 
 # Show the selftest output and the KUnit summary, not the whole boot.
 show() {
