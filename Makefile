@@ -35,7 +35,8 @@ test: setup
 bench: kernel
 	@$(S)/bench.sh
 
-## make report     boot, run the demo and the benchmarks (latency also on 1 and 8 vCPUs), write build/report/$$LINUX/REPORT.md with plots
+## make report     boot, run the demo and the benchmarks (latency also on 1 and 8 vCPUs), write build/report/$$LINUX/REPORT.md with plots;
+##                  SYSTEM=1: on the Debian system (make system), also memstat vs ps/top/smem and the kernel work per snapshot
 report: kernel
 	@$(S)/report.sh
 

@@ -8,7 +8,8 @@
 # as built).
 #   make system                 a login prompt on the serial console (root, no password)
 #   make system CMD='memstat'   runs CMD once the system is up, then powers off (console log:
-#                               $BUILD_DIR/logs/system-$LINUX.log); EXTRA files are on its PATH
+#                               $BUILD_DIR/logs/$NAME.log, NAME=system-$LINUX by default);
+#                               EXTRA files are on its PATH
 #   make system-test            runs usac-selftest-system there (memstat against ps, the oom
 #                               files, free and smem) and checks the console log like make test
 set -euo pipefail
@@ -26,7 +27,7 @@ ensure_packages mmdebstrap e2fsprogs qemu-system-x86
 mode=${1:-}
 if [ "$mode" = --test ]; then
 	build_static_userspace
-	CMD=usac-selftest-system EXTRA=$STATIC_BIN/usac-selftest-system
+	CMD=usac-selftest-system EXTRA="$STATIC_BIN/usac-selftest-system $STATIC_BIN/usac-bench"
 fi
 
 "$REPO/scripts/deb.sh"
@@ -75,8 +76,9 @@ if [ -n "${EXTRA:-}" ]; then
 	mkfs.ext4 -q -F -d "$scratch/extra" "$scratch/extra.img" "$(($(du -sm "$scratch/extra" | cut -f1) * 2 + 16))M"
 	qemu+=(-drive "file=$scratch/extra.img,format=raw,if=virtio,readonly=on")
 fi
-LOG=$BUILD_DIR/logs/system-$LINUX.log
-TIMEOUT=${TIMEOUT:-900} "$REPO/scripts/boot-qemu.sh" "system-$LINUX" \
+NAME=${NAME:-system-$LINUX}
+LOG=$BUILD_DIR/logs/$NAME.log
+TIMEOUT=${TIMEOUT:-900} "$REPO/scripts/boot-qemu.sh" "$NAME" \
 	"usac-mm: Debian $SUITE system, Linux $(kernel_version) ($PROFILE), accel ${ACCEL:-tcg}, ${VM_CPUS:-2} vCPUs, $(date -u '+%Y-%m-%d %H:%M:%S UTC')" \
 	"usac-mm: command: $CMD" -- "${qemu[@]}"
 if [ "$mode" = --test ]; then

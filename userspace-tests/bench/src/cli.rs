@@ -15,6 +15,9 @@ pub enum Which {
     All,
     /// memstat vs ps, top and smem, whole commands (on a system that has them: `make system`)
     Tools,
+    /// the system calls and kernel allocations of one snapshot of 1000 and 10 000 processes,
+    /// syscall vs /proc (needs a kernel with syscall tracepoints, as Debian's)
+    Counts,
 }
 
 /// `usac-bench`'s arguments.

@@ -2,6 +2,7 @@
 //! ([`cli::command`], for a man-page generator).
 
 pub mod cli;
+pub mod kernel_counts;
 pub mod procfs_reader;
 
 use usac_schema::bench::BenchRow;

@@ -19,7 +19,13 @@
 //!   started and waited for with their output discarded, at the system's own process count and
 //!   with 1000 more.
 //!
-//! Prints a table, and each row as `BENCH-JSON {...}` (schema usac-bench/1) for usac-report.
+//! - counts (not in `all`: it needs syscall tracepoints, as Debian's kernel has): what one
+//!   snapshot of every process makes the kernel do, at 1000 and 10 000 processes, the syscalls
+//!   vs the same /proc readers: system calls entered and kernel allocations (slab and pages),
+//!   counted by tracepoints on the calling thread, after a warm-up, medians of the rounds.
+//!
+//! Prints a table, and each row as `BENCH-JSON {...}` (schema usac-bench/1) or, for counts,
+//! `COUNT-JSON {...}` (usac-bench-counts/1) for usac-report.
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -28,9 +34,10 @@ use std::time::{Duration, Instant};
 use usac::os::sched::{longest_timer_delay, pin_to_cpu, set_fifo};
 use usac::os::{fork, Child, Mapping, ProtFlags};
 use usac_bench::cli::{BenchArgs, Which};
+use usac_bench::kernel_counts::KernelCounters;
 use usac_bench::procfs_reader::ProcReader;
 use usac_bench::{alternate, row};
-use usac_schema::bench::{BenchRow, TAG};
+use usac_schema::bench::{BenchRow, CountRow, Counts, COUNT_TAG, TAG};
 
 const PAGE: usize = 4096;
 
@@ -45,8 +52,10 @@ struct Scale {
     process_counts: &'static [usize],
     latency_counts: &'static [usize],
     latency_window: Duration,
-    /// Processes added for the tools benchmark (cumulative): none, then 1000.
+    /// Processes added for the tools benchmark (cumulative): none, then 1000, then 10 000.
     tool_extra_processes: &'static [usize],
+    /// Process counts of the counts benchmark.
+    count_processes: &'static [usize],
 }
 
 impl Scale {
@@ -60,7 +69,8 @@ impl Scale {
                 process_counts: &[20, 40, 60, 80],
                 latency_counts: &[20, 40],
                 latency_window: Duration::from_millis(100),
-                tool_extra_processes: &[0, 20],
+                tool_extra_processes: &[0, 20, 40],
+                count_processes: &[20, 40],
             }
         } else {
             Scale {
@@ -71,7 +81,8 @@ impl Scale {
                 process_counts: &[100, 1000, 5000, 10000],
                 latency_counts: &[1000, 10000],
                 latency_window: Duration::from_secs(1),
-                tool_extra_processes: &[0, 1000],
+                tool_extra_processes: &[0, 1000, 9000],
+                count_processes: &[1000, 10000],
             }
         }
     }
@@ -183,11 +194,7 @@ fn stats_rows(scale: &Scale) -> Vec<BenchRow> {
     let mut rows = Vec::new();
     let mut sleepers = Vec::new();
     for &target in scale.process_counts {
-        let now = usac::mem_stats_all()
-            .expect("zamora_mem_stats_process")
-            .len();
-        sleepers.extend(spawn_sleepers(target.saturating_sub(now)));
-        let n = usac::mem_stats_all().expect("listing").len();
+        let n = grow_to(&mut sleepers, target);
         // One call into a buffer with room for all, as a refreshing tool does after its first
         // size query; the /proc scan likewise reuses nothing but its code.
         let mut buf = vec![usac::ProcStats::default(); n + 64];
@@ -213,6 +220,82 @@ fn stats_rows(scale: &Scale) -> Vec<BenchRow> {
             m,
             n as u64,
         ));
+    }
+    drop(sleepers);
+    rows
+}
+
+/// Spawns sleepers until the listing shows `target` processes (or more); how many it shows.
+fn grow_to(sleepers: &mut Vec<Child>, target: usize) -> usize {
+    let now = usac::mem_stats_all().expect("listing").len();
+    sleepers.extend(spawn_sleepers(target.saturating_sub(now)));
+    usac::mem_stats_all().expect("listing").len()
+}
+
+/// The median of each field of `samples`.
+fn median_counts(mut samples: Vec<Counts>) -> Counts {
+    let mut median = |field: fn(&Counts) -> u64| {
+        samples.sort_by_key(field);
+        field(&samples[samples.len() / 2])
+    };
+    Counts {
+        syscalls: median(|c| c.syscalls),
+        slab_allocs: median(|c| c.slab_allocs),
+        page_allocs: median(|c| c.page_allocs),
+    }
+}
+
+/// What `f` makes the kernel do, median of `rounds` after one uncounted warm-up (a refreshing
+/// tool's steady state: /proc's dentries of every process exist after its first scan).
+fn counted(counters: &mut KernelCounters, rounds: usize, mut f: impl FnMut()) -> Counts {
+    f();
+    let samples = (0..rounds)
+        .map(|_| counters.count(&mut f).expect("perf counters").0)
+        .collect();
+    median_counts(samples)
+}
+
+/// The kernel's work for one snapshot of every process: the listing syscall vs the /proc
+/// listing reader, the global syscall vs the statm sum, with the same buffers as `stats_rows`.
+fn count_rows(scale: &Scale) -> Vec<CountRow> {
+    let mut counters = KernelCounters::new().unwrap_or_else(|e| {
+        panic!("perf counters on syscall and kmem tracepoints (CONFIG_FTRACE_SYSCALLS?): {e}")
+    });
+    let mut proc = ProcReader::new().expect("/proc");
+    let mut rows = Vec::new();
+    let mut sleepers = Vec::new();
+    for &target in scale.count_processes {
+        let n = grow_to(&mut sleepers, target);
+        let mut buf = vec![usac::ProcStats::default(); n + 64];
+        let mut records = Vec::with_capacity(n + 64);
+        let rounds = scale.rounds;
+        let candidate = counted(&mut counters, rounds, || {
+            usac::mem_stats_process_into(0, &mut buf, 0).expect("listing");
+        });
+        let baseline = counted(&mut counters, rounds, || {
+            records.clear();
+            proc.for_each_process(|r| records.push(r));
+        });
+        rows.push(CountRow {
+            name: format!("listing, {n} processes (syscall vs /proc status+oom_score+adj)"),
+            candidate,
+            baseline,
+            items: n as u64,
+            ..Default::default()
+        });
+        let candidate = counted(&mut counters, rounds, || {
+            usac::mem_stats_global().expect("global");
+        });
+        let baseline = counted(&mut counters, rounds, || {
+            proc.statm_sum();
+        });
+        rows.push(CountRow {
+            name: format!("global, {n} processes (syscall vs /proc statm sum)"),
+            candidate,
+            baseline,
+            items: n as u64,
+            ..Default::default()
+        });
     }
     drop(sleepers);
     rows
@@ -251,9 +334,7 @@ fn latency_rows(scale: &Scale) -> Vec<BenchRow> {
     let mut rows = Vec::new();
     let mut sleepers = Vec::new();
     for &target in scale.latency_counts {
-        let now = usac::mem_stats_all().expect("listing").len();
-        sleepers.extend(spawn_sleepers(target.saturating_sub(now)));
-        let n = usac::mem_stats_all().expect("listing").len();
+        let n = grow_to(&mut sleepers, target);
         let (mut a, mut b) = (
             vec![usac::ProcStats::default(); n + 64],
             vec![usac::ProcStats::default(); n + 64],
@@ -382,6 +463,11 @@ fn main() -> ExitCode {
     if args.which == Which::Tools {
         rows.extend(tools_rows(&scale));
     }
+    let counts = if args.which == Which::Counts {
+        count_rows(&scale)
+    } else {
+        Vec::new()
+    };
     println!(
         "usac-bench: medians of {rounds} alternating rounds after a discarded warm-up, ns per \
          operation; min-max of the per-round ratios"
@@ -402,8 +488,26 @@ fn main() -> ExitCode {
             r.candidate_ns / r.items as f64 / 1000.0
         );
     }
+    for r in &counts {
+        println!(
+            "{:<76} syscalls {} vs {}, slab allocations {} vs {}, pages {} vs {}",
+            r.name,
+            r.candidate.syscalls,
+            r.baseline.syscalls,
+            r.candidate.slab_allocs,
+            r.baseline.slab_allocs,
+            r.candidate.page_allocs,
+            r.baseline.page_allocs
+        );
+    }
     for r in &rows {
         println!("{TAG}{}", serde_json::to_string(r).expect("serializable"));
+    }
+    for r in &counts {
+        println!(
+            "{COUNT_TAG}{}",
+            serde_json::to_string(r).expect("serializable")
+        );
     }
     ExitCode::SUCCESS
 }

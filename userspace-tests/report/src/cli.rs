@@ -23,6 +23,10 @@ pub struct ReportArgs {
     /// rows join the report
     #[arg(long = "also", value_name = "LOG")]
     pub more_logs: Vec<PathBuf>,
+    /// The run is `make report SYSTEM=1`'s, on the Debian system: it must also hold the tools
+    /// (memstat vs ps, top, smem) and the kernel-work rows (usac-bench tools, counts)
+    #[arg(long)]
+    pub system: bool,
 }
 
 /// `usac-report`'s command line, e.g. for clap_mangen.
@@ -39,7 +43,9 @@ mod tests {
         command().debug_assert();
         let a = ReportArgs::try_parse_from(["usac-report", "log", "out"]).unwrap();
         assert_eq!(a.out_dir, PathBuf::from("out"));
-        assert!(a.more_logs.is_empty());
+        assert!(a.more_logs.is_empty() && !a.system);
+        let a = ReportArgs::try_parse_from(["usac-report", "--system", "log", "out"]).unwrap();
+        assert!(a.system);
         let a = ReportArgs::try_parse_from([
             "usac-report",
             "log",

@@ -4,7 +4,7 @@
 
 pub mod cli;
 
-use usac_schema::bench::{self, BenchRow};
+use usac_schema::bench::{self, BenchRow, CountRow};
 use usac_schema::demo::{self, DemoLine};
 
 /// What a report run printed.
@@ -14,6 +14,8 @@ pub struct Run {
     pub header: String,
     pub demo: Vec<DemoLine>,
     pub bench: Vec<BenchRow>,
+    /// The kernel's work per snapshot (`usac-bench counts`, on the Debian system).
+    pub counts: Vec<CountRow>,
     /// The headers of other boots whose benchmark rows joined this run's.
     pub other_boots: Vec<String>,
 }
@@ -42,8 +44,9 @@ impl Run {
     }
 
     /// Whether the run has everything a report shows: its header, the demo's steps and eager
-    /// baseline, and every benchmark (the latency rows of each boot). Names what is missing.
-    pub fn check_complete(&self) -> Result<(), String> {
+    /// baseline, and every benchmark (the latency rows of each boot); on the Debian system
+    /// (`system`) also the tools and the kernel-work rows. Names what is missing.
+    pub fn check_complete(&self, system: bool) -> Result<(), String> {
         let mut missing = Vec::new();
         if self.header.is_empty() {
             missing.push("the usac-mm header line".to_string());
@@ -79,6 +82,25 @@ impl Run {
                 missing.push(format!("{want} \"{prefix}\" benchmark rows (found {got})"));
             }
         }
+        if system {
+            let count = |names: &mut dyn Iterator<Item = &String>, prefix: &str| {
+                names.filter(|n| n.starts_with(prefix)).count()
+            };
+            for &(prefix, want) in bench::TOOL_ROWS {
+                let got = count(&mut self.bench.iter().map(|r| &r.name), prefix);
+                if got < want {
+                    missing.push(format!("{want} \"{prefix}\" tool rows (found {got})"));
+                }
+            }
+            for &(prefix, want) in bench::COUNT_ROWS {
+                let got = count(&mut self.counts.iter().map(|r| &r.name), prefix);
+                if got < want {
+                    missing.push(format!(
+                        "{want} \"{prefix}\" kernel-work rows (found {got})"
+                    ));
+                }
+            }
+        }
         if missing.is_empty() {
             Ok(())
         } else {
@@ -93,6 +115,7 @@ impl Run {
     pub fn absorb(&mut self, other: Run) {
         self.other_boots.push(other.header);
         self.bench.extend(other.bench);
+        self.counts.extend(other.counts);
     }
 }
 
@@ -103,12 +126,19 @@ pub fn read_log(log: &str) -> Result<Run, String> {
     for (i, line) in log.lines().enumerate() {
         let line = line.trim_end_matches('\r');
         let bad = |e: serde_json::Error| format!("line {}: {e}: {line}", i + 1);
-        if let Some(h) = line.strip_prefix("usac-mm: Linux ") {
-            run.header = format!("Linux {h}");
+        // The busybox VM's header, or the Debian system's ("usac-mm: Debian bookworm system,
+        // Linux ...").
+        if let Some(h) = line
+            .strip_prefix("usac-mm: ")
+            .filter(|h| h.starts_with("Linux ") || h.starts_with("Debian "))
+        {
+            run.header = h.to_string();
         } else if let Some(doc) = line.strip_prefix(demo::TAG) {
             run.demo.push(serde_json::from_str(doc).map_err(bad)?);
         } else if let Some(doc) = line.strip_prefix(bench::TAG) {
             run.bench.push(serde_json::from_str(doc).map_err(bad)?);
+        } else if let Some(doc) = line.strip_prefix(bench::COUNT_TAG) {
+            run.counts.push(serde_json::from_str(doc).map_err(bad)?);
         }
     }
     Ok(run)
@@ -207,7 +237,7 @@ mod tests {
 
     #[test]
     fn an_empty_or_partial_log_is_not_a_report() {
-        let e = read_log("").unwrap().check_complete().unwrap_err();
+        let e = read_log("").unwrap().check_complete(false).unwrap_err();
         assert!(e.contains("the usac-mm header line"), "{e}");
         assert!(e.contains("tamalloc-demo's steps"), "{e}");
         assert!(
@@ -235,18 +265,57 @@ mod tests {
             }
         }
         let complete = read_log(&log).unwrap();
-        assert_eq!(complete.check_complete(), Ok(()));
+        assert_eq!(complete.check_complete(false), Ok(()));
         // A VM that died in the middle of the latency benchmark.
         let cut = log.rfind("BENCH-JSON").unwrap();
-        let e = read_log(&log[..cut]).unwrap().check_complete().unwrap_err();
+        let e = read_log(&log[..cut])
+            .unwrap()
+            .check_complete(false)
+            .unwrap_err();
         assert_eq!(
             e,
             "incomplete run, no report: missing 4 \"longest wake-up delay\" benchmark rows (found 3)"
         );
+        // The Debian system's report also needs the tools and the kernel-work rows.
+        let e = complete.check_complete(true).unwrap_err();
+        assert_eq!(
+            e,
+            "incomplete run, no report: missing 9 \"memstat vs\" tool rows (found 0), 2 \
+             \"listing\" kernel-work rows (found 0), 2 \"global\" kernel-work rows (found 0)"
+        );
+        let mut system_log = log.clone();
+        for i in 0..9 {
+            system_log += &row(&format!("memstat vs ps, {i} processes"));
+        }
+        for (prefix, n) in bench::COUNT_ROWS {
+            for i in 0..*n {
+                system_log += &format!(
+                    "COUNT-JSON {{\"schema\":\"usac-bench-counts/1\",\"name\":\"{prefix}, {i} \
+                     processes\",\"candidate\":{{\"syscalls\":1,\"slab_allocs\":2,\
+                     \"page_allocs\":3}},\"baseline\":{{\"syscalls\":4,\"slab_allocs\":5,\
+                     \"page_allocs\":6}},\"items\":{i}}}\n"
+                );
+            }
+        }
+        let system = read_log(&system_log.replace(
+            "usac-mm: Linux 7.3.4",
+            "usac-mm: Debian bookworm system, Linux 7.3.4",
+        ))
+        .unwrap();
+        assert_eq!(
+            system.header,
+            "Debian bookworm system, Linux 7.3.4 (default), accel tcg, 2 vCPUs, now"
+        );
+        assert_eq!(system.counts.len(), 4);
+        assert_eq!(system.counts[3].baseline.page_allocs, 6);
+        assert_eq!(system.check_complete(true), Ok(()));
         // Another boot that brought no latency rows.
         let mut both = complete.clone();
         both.absorb(read_log("usac-mm: Linux 7.3.4 (default), accel tcg, 8 vCPUs\n").unwrap());
-        assert!(both.check_complete().unwrap_err().contains("(found 4)"));
+        assert!(both
+            .check_complete(false)
+            .unwrap_err()
+            .contains("(found 4)"));
     }
 
     #[test]

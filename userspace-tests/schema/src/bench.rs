@@ -43,6 +43,46 @@ impl Versioned for BenchRow {
     const SCHEMA: &'static str = "usac-bench/1";
 }
 
+/// The tag of a kernel-work line (`usac-bench counts`) in a console log.
+pub const COUNT_TAG: &str = "COUNT-JSON ";
+
+/// The rows `usac-bench tools` prints (full or `--quick`) on the Debian system: three tools at
+/// three process counts.
+pub const TOOL_ROWS: &[(&str, usize)] = &[("memstat vs", 9)];
+
+/// The rows `usac-bench counts` prints: the listing and the global reading at two process counts.
+pub const COUNT_ROWS: &[(&str, usize)] = &[("listing", 2), ("global", 2)];
+
+/// What one operation made the kernel do, on the thread that ran it: counted by tracepoints, so
+/// it does not depend on how fast the machine (or its emulator) runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Counts {
+    /// System calls entered.
+    pub syscalls: u64,
+    /// `kmalloc()` calls and slab-cache allocations (a `struct file`, a dentry, a buffer...).
+    pub slab_allocs: u64,
+    /// Pages taken from the page allocator.
+    pub page_allocs: u64,
+}
+
+/// One snapshot of every process, by the syscall (candidate) and by /proc (baseline): the
+/// kernel's work for each, medians of the rounds, field by field.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountRow {
+    pub schema: Schema<CountRow>,
+    pub name: String,
+    pub candidate: Counts,
+    pub baseline: Counts,
+    /// How many processes the snapshot covered.
+    pub items: u64,
+}
+
+impl Versioned for CountRow {
+    const SCHEMA: &'static str = "usac-bench-counts/1";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,5 +103,26 @@ mod tests {
             "{text}"
         );
         assert_eq!(serde_json::from_str::<BenchRow>(&text).unwrap(), row);
+        let counts = CountRow {
+            name: "listing, 10000 processes".into(),
+            candidate: Counts {
+                syscalls: 2,
+                slab_allocs: 3,
+                page_allocs: 40,
+            },
+            baseline: Counts {
+                syscalls: 90_005,
+                slab_allocs: 60_000,
+                page_allocs: 7,
+            },
+            items: 10_000,
+            ..Default::default()
+        };
+        let text = serde_json::to_string(&counts).unwrap();
+        assert!(
+            text.starts_with(r#"{"schema":"usac-bench-counts/1","name":"listing"#),
+            "{text}"
+        );
+        assert_eq!(serde_json::from_str::<CountRow>(&text).unwrap(), counts);
     }
 }

@@ -13,6 +13,15 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::marker::PhantomData;
 
+/// The documents of type `T` on the lines of `text` that start with `tag` (e.g.
+/// `bench::TAG`); a tagged line that is not one is an error naming it.
+pub fn tagged<T: serde::de::DeserializeOwned>(text: &str, tag: &str) -> Result<Vec<T>, String> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix(tag))
+        .map(|doc| serde_json::from_str(doc).map_err(|e| format!("{e}: {doc}")))
+        .collect()
+}
+
 /// A document type and the schema name it is written with.
 pub trait Versioned {
     /// `"name/version"`; a reader accepts exactly this.

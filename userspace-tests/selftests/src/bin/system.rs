@@ -1,12 +1,17 @@
 //! memstat on a Debian system (`make system-test`: systemd, udev, journald, procps, smem, our
 //! packages installed with apt), side by side with the tools people already use there: for every
 //! process that holds still, memstat shows what `ps` shows (size, resident set, name) and what
-//! the oom files say; its global totals are held to `free` and `smem -t`.
+//! the oom files say; its global totals are held to `free` and `smem -t`. The kernel-work
+//! counters of `usac-bench counts` are held to work whose count is known, and the benchmarks
+//! that need this system (`tools`, `counts`) run once at small sizes.
 
 use ktap::{ensure, ensure_eq, writer::fail, writer::NotPassed, TestResult};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
+use usac_bench::kernel_counts::KernelCounters;
+use usac_schema::bench::{self, BenchRow, CountRow, Counts};
 use usac_schema::memstat::{Global, Process, Processes};
+use usac_schema::tagged;
 use usac_selftests::command::stdout_of;
 
 /// What `ps -e -o pid=,vsz=,rss=,comm=` shows of one process: size and resident set in KiB,
@@ -248,6 +253,97 @@ fn smem_per_process(smem: &str) -> TestResult {
     Ok(())
 }
 
+/// The counters count exactly this thread's work: N system calls that allocate nothing are N
+/// calls and no allocation; opening a file allocates at least its `struct file`; writing to N
+/// fresh pages of a mapping takes at least N pages from the page allocator.
+fn kernel_counters_count_this_threads_work() -> TestResult {
+    let mut counters = KernelCounters::new().map_err(|e| fail(format!("counters: {e}")))?;
+    let mut count = |f: &mut dyn FnMut()| {
+        counters
+            .count(f)
+            .map(|(c, ())| c)
+            .map_err(|e| fail(format!("{e}")))
+    };
+    let c = count(&mut || {
+        for _ in 0..100 {
+            nix::unistd::getppid();
+        }
+    })?;
+    let none = Counts {
+        syscalls: 100,
+        slab_allocs: 0,
+        page_allocs: 0,
+    };
+    ensure_eq!(c, none, "100 getppid() calls");
+    let c = count(&mut || {
+        for _ in 0..50 {
+            drop(std::fs::File::open("/proc/self/stat").expect("open"));
+        }
+    })?;
+    ensure_eq!(c.syscalls, 100, "50 opens and closes: {c:?}");
+    ensure!(c.slab_allocs >= 50, "50 opens allocate 50 files: {c:?}");
+    let pages = 64;
+    let c = count(&mut || {
+        let m = usac::os::Mapping::anon(pages * 4096).expect("mmap");
+        for p in 0..pages {
+            m.write_byte(p * 4096, 1);
+        }
+    })?;
+    ensure_eq!(c.syscalls, 2, "mmap and munmap: {c:?}");
+    ensure!(
+        c.page_allocs >= pages as u64,
+        "{pages} pages written: {c:?}"
+    );
+    Ok(())
+}
+
+/// `usac-bench counts --quick`: each snapshot by the syscall is one system call; the /proc
+/// readers make at least one open, read and close per file per process (three files for the
+/// listing, statm for the global reading).
+fn usac_bench_counts_quick() -> TestResult {
+    let text = stdout_of("usac-bench", &["counts", "--quick"])?;
+    let rows: Vec<CountRow> = tagged(&text, bench::COUNT_TAG).map_err(fail)?;
+    let got: Vec<(&str, usize)> = bench::COUNT_ROWS
+        .iter()
+        .map(|&(p, _)| (p, rows.iter().filter(|r| r.name.starts_with(p)).count()))
+        .collect();
+    ensure_eq!(got, bench::COUNT_ROWS, "rows by name");
+    for r in &rows {
+        ensure_eq!(r.candidate.syscalls, 1, "{}", r.name);
+        let files = if r.name.starts_with("listing") { 3 } else { 1 };
+        ensure!(
+            r.baseline.syscalls >= 3 * files * r.items && r.baseline.slab_allocs >= files * r.items,
+            "{}: {} processes, /proc {:?}",
+            r.name,
+            r.items,
+            r.baseline
+        );
+    }
+    Ok(())
+}
+
+/// `usac-bench tools --quick`: memstat against ps, top and smem at three process counts, each
+/// side measured.
+fn usac_bench_tools_quick() -> TestResult {
+    let text = stdout_of("usac-bench", &["tools", "--quick"])?;
+    let rows: Vec<BenchRow> = tagged(&text, bench::TAG).map_err(fail)?;
+    let got: Vec<(&str, usize)> = bench::TOOL_ROWS
+        .iter()
+        .map(|&(p, _)| (p, rows.iter().filter(|r| r.name.starts_with(p)).count()))
+        .collect();
+    ensure_eq!(got, bench::TOOL_ROWS, "rows by name");
+    for r in &rows {
+        ensure!(
+            r.candidate_ns > 0.0 && r.baseline_ns > 0.0,
+            "{}: {} vs {} ns",
+            r.name,
+            r.candidate_ns,
+            r.baseline_ns
+        );
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     ktap::writer::run_suite(
         "usac system",
@@ -261,6 +357,12 @@ fn main() -> ExitCode {
                 memstat_scores_equal_the_oom_files,
             ),
             ("global_against_free_and_smem", global_against_free_and_smem),
+            (
+                "kernel_counters_count_this_threads_work",
+                kernel_counters_count_this_threads_work,
+            ),
+            ("usac_bench_counts_quick", usac_bench_counts_quick),
+            ("usac_bench_tools_quick", usac_bench_tools_quick),
         ],
     )
 }

@@ -582,11 +582,7 @@ fn tamalloc_demo_narrates_and_checks() -> TestResult {
 fn usac_bench_quick_prints_every_row() -> TestResult {
     let (out, text) = run("usac-bench", &["--quick"])?;
     ensure!(out.status.success(), "usac-bench --quick: {:?}", out.status);
-    let rows: Vec<BenchRow> = text
-        .lines()
-        .filter_map(|l| l.strip_prefix(bench::TAG))
-        .map(|doc| serde_json::from_str(doc).map_err(|e| fail(format!("{e}: {doc}"))))
-        .collect::<Result<_, _>>()?;
+    let rows: Vec<BenchRow> = usac_schema::tagged(&text, bench::TAG).map_err(fail)?;
     let count = |prefix: &str| rows.iter().filter(|r| r.name.starts_with(prefix)).count();
     let got: Vec<(&str, usize)> = bench::ROWS.iter().map(|&(p, _)| (p, count(p))).collect();
     ensure_eq!(got, bench::ROWS, "rows of usac-bench --quick, by name");
