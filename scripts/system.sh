@@ -2,8 +2,8 @@
 # `make system`: a Debian 12 system on a QEMU disk, booted by the patched kernel as an
 # administrator would install it. The image (cached in $BUILD_DIR/system/$LINUX/, rebuilt when
 # `make deb`'s packages change) is made by mmdebstrap from Debian's archive: systemd, udev,
-# journald, procps, smem, and our packages installed with apt (linux-image-*, whose postinst
-# runs Debian's initramfs-tools, and usac-tools). QEMU boots the installed kernel and the initrd
+# journald, procps, smem, perf and strace (to profile and to count), and our packages installed
+# with apt (linux-image-*, whose postinst runs Debian's initramfs-tools, and usac-tools). QEMU boots the installed kernel and the initrd
 # initramfs-tools made, root on the virtio disk (writes go to a scratch overlay: the image stays
 # as built).
 #   make system                 a login prompt on the serial console (root, no password)
@@ -39,7 +39,7 @@ if [ ! -f "$IMG" ] || [ -n "$(find "${debs[@]}" "$REPO/scripts/system" "$0" -new
 	rm -rf "$DIR" && mkdir -p "$DIR"
 	root=$DIR/root
 	mmdebstrap --variant=minbase --components=main \
-		--include=systemd,systemd-sysv,udev,dbus,procps,smem,initramfs-tools,kmod,apt,less,util-linux \
+		--include=systemd,systemd-sysv,udev,dbus,procps,smem,initramfs-tools,kmod,apt,less,util-linux,linux-perf,strace \
 		--customize-hook="mkdir -p \"\$1/tmp/usac-debs\" && cp ${debs[*]} \"\$1/tmp/usac-debs/\"" \
 		--customize-hook='chroot "$1" sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y -q /tmp/usac-debs/*.deb" && rm -rf "$1/tmp/usac-debs"' \
 		--customize-hook='echo usac-system >"$1/etc/hostname" && echo "LABEL=usac-root / ext4 defaults 0 1" >"$1/etc/fstab"' \

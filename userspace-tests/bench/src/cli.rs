@@ -18,6 +18,11 @@ pub enum Which {
     /// the system calls and kernel allocations of one snapshot of 1000 and 10 000 processes,
     /// syscall vs /proc (needs a kernel with syscall tracepoints, as Debian's)
     Counts,
+    /// lists every process in a loop for `--seconds`, with `--processes` processes: a workload
+    /// to profile (`perf record -g -- usac-bench spin-listing`); prints calls per second
+    SpinListing,
+    /// the same with the global reading
+    SpinGlobal,
 }
 
 /// `usac-bench`'s arguments.
@@ -43,6 +48,14 @@ pub struct BenchArgs {
     /// figures mean nothing
     #[arg(long, conflicts_with = "rounds")]
     pub quick: bool,
+    /// spin-*: processes to have (sleepers are added to reach it)
+    #[arg(long, value_name = "N", default_value_t = 1000,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub processes: u32,
+    /// spin-*: how long to call in a loop
+    #[arg(long, value_name = "S", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..=3600))]
+    pub seconds: u32,
 }
 
 /// `usac-bench`'s command line, e.g. for clap_mangen.
@@ -71,7 +84,19 @@ mod tests {
             parse(&["--rounds", "3", "stats"]).unwrap().which,
             Which::Stats
         );
-        for bad in [&["--rounds", "abc"][..], &["--rounds", "0"], &["nonsense"]] {
+        let a = parse(&["spin-global", "--processes", "5000", "--seconds", "3"]).unwrap();
+        assert_eq!(
+            (a.which, a.processes, a.seconds),
+            (Which::SpinGlobal, 5000, 3)
+        );
+        assert_eq!(parse(&["spin-listing"]).unwrap().processes, 1000);
+        for bad in [
+            &["--rounds", "abc"][..],
+            &["--rounds", "0"],
+            &["nonsense"],
+            &["spin-global", "--processes", "0"],
+            &["spin-global", "--seconds", "0"],
+        ] {
             assert_eq!(parse(bad).unwrap_err().exit_code(), 2, "{bad:?}");
         }
     }

@@ -24,6 +24,9 @@
 //!   vs the same /proc readers: system calls entered and kernel allocations (slab and pages),
 //!   counted by tracepoints on the calling thread, after a warm-up, medians of the rounds.
 //!
+//! - spin-listing, spin-global: one of the calls in a loop at a given process count, a workload
+//!   for a profiler (`perf record -g`); prints the calls made per second.
+//!
 //! Prints a table, and each row as `BENCH-JSON {...}` (schema usac-bench/1) or, for counts,
 //! `COUNT-JSON {...}` (usac-bench-counts/1) for usac-report.
 
@@ -441,8 +444,35 @@ fn tools_rows(scale: &Scale) -> Vec<BenchRow> {
     rows
 }
 
+/// Calls the listing or the global reading in a loop for `args.seconds` with `args.processes`
+/// processes, and says how many calls it made.
+fn spin(args: &BenchArgs) {
+    let mut sleepers = Vec::new();
+    let n = grow_to(&mut sleepers, args.processes as usize);
+    let mut buf = vec![usac::ProcStats::default(); n + 64];
+    let until = Instant::now() + Duration::from_secs(args.seconds.into());
+    let mut calls = 0u64;
+    while Instant::now() < until {
+        if args.which == Which::SpinListing {
+            usac::mem_stats_process_into(0, &mut buf, 0).expect("listing");
+        } else {
+            usac::mem_stats_global().expect("global");
+        }
+        calls += 1;
+    }
+    drop(sleepers);
+    println!(
+        "usac-bench: {:?}, {n} processes: {calls} calls in {} s",
+        args.which, args.seconds
+    );
+}
+
 fn main() -> ExitCode {
     let args = BenchArgs::parse();
+    if matches!(args.which, Which::SpinListing | Which::SpinGlobal) {
+        spin(&args);
+        return ExitCode::SUCCESS;
+    }
     let scale = Scale::of(&args);
     let rounds = scale.rounds;
     if let Err(e) = usac::mem_stats_global() {
