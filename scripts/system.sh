@@ -3,9 +3,9 @@
 # administrator would install it. The image (cached in $BUILD_DIR/system/$LINUX/, rebuilt when
 # `make deb`'s packages change) is made by mmdebstrap from Debian's archive: systemd, udev,
 # journald, procps, smem, perf and strace (to profile and to count), and our packages installed
-# with apt (linux-image-*, whose postinst runs Debian's initramfs-tools, and usac-tools). QEMU boots the installed kernel and the initrd
-# initramfs-tools made, root on the virtio disk (writes go to a scratch overlay: the image stays
-# as built).
+# with apt (linux-image-*, whose postinst runs Debian's initramfs-tools, and usac-tools). QEMU
+# boots the installed kernel and the initrd initramfs-tools made, root on the virtio disk (writes
+# go to a scratch overlay: the image stays as built).
 #   make system                 a login prompt on the serial console (root, no password)
 #   make system CMD='memstat'   runs CMD once the system is up, then powers off (console log:
 #                               $BUILD_DIR/logs/$NAME.log, NAME=system-$LINUX by default);
