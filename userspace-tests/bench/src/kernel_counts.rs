@@ -6,19 +6,18 @@
 //! does not) and tracefs mounted where systemd mounts it.
 
 use perf_event::events::Tracepoint;
-use perf_event::{Builder, Counter, Group};
+use perf_event::{Builder, Counter};
 use std::io;
 use usac::tracefs::TRACING;
 use usac_schema::bench::Counts;
 
-/// The counters, a group read at once.
+/// The counters, one per event, each bound to the calling thread.
 ///
 /// # Invariants
 ///
-/// `counters` holds the counters of `EVENTS`, in that order, members of `group`; `overhead` is
-/// what counting nothing counts (the `ioctl` that stops the group).
+/// `counters` holds the counters of `EVENTS`, in that order; `overhead` is what counting
+/// nothing counts (the `ioctl`s that switch the counters on and off, seen by those already on).
 pub struct KernelCounters {
-    group: Group,
     counters: Vec<Counter>,
     overhead: Counts,
 }
@@ -45,14 +44,18 @@ fn tracepoint(name: &str) -> io::Result<Tracepoint> {
 impl KernelCounters {
     /// Opens the counters, disabled, for the calling thread on any CPU.
     pub fn new() -> io::Result<Self> {
-        // Tracepoints fire in the kernel: excluding it (perf's default) would count nothing.
-        let mut group = Group::builder().exclude_kernel(false).build_group()?;
+        // Independent counters, not a group: grouped under perf's dummy event as leader (as
+        // perf-event2's `Group` makes them), the tracepoint members counted nothing on 7.3. Tracepoints fire in the
+        // kernel: excluding it (perf-event2's default) would count nothing either.
         let counters = EVENTS
             .iter()
-            .map(|name| group.add(Builder::new(tracepoint(name)?).exclude_kernel(false)))
+            .map(|name| {
+                Builder::new(tracepoint(name)?)
+                    .exclude_kernel(false)
+                    .build()
+            })
             .collect::<io::Result<_>>()?;
         let mut me = Self {
-            group,
             counters,
             overhead: Counts::default(),
         };
@@ -73,20 +76,29 @@ impl KernelCounters {
     }
 
     fn count_raw<T>(&mut self, f: impl FnOnce() -> T) -> io::Result<(Counts, T)> {
-        self.group.reset()?;
-        self.group.enable()?;
+        for c in &mut self.counters {
+            c.reset()?;
+        }
+        for c in &mut self.counters {
+            c.enable()?;
+        }
         let value = f();
-        self.group.disable()?;
-        let data = self.group.read()?;
-        let count = |i: usize| {
-            data.get(&self.counters[i])
-                .map(|entry| entry.value())
-                .ok_or_else(|| io::Error::other(format!("no count for {}", EVENTS[i])))
-        };
+        for c in &mut self.counters {
+            c.disable()?;
+        }
+        let mut counts = [0; EVENTS.len()];
+        for (i, c) in self.counters.iter_mut().enumerate() {
+            let data = c.read_full()?;
+            // A counter that was never scheduled in counted nothing: that is no count of 0.
+            if data.time_running().unwrap_or_default().is_zero() {
+                return Err(io::Error::other(format!("{} never ran", EVENTS[i])));
+            }
+            counts[i] = data.count();
+        }
         let counts = Counts {
-            syscalls: count(0)?,
-            slab_allocs: count(1)? + count(2)?,
-            page_allocs: count(3)?,
+            syscalls: counts[0],
+            slab_allocs: counts[1] + counts[2],
+            page_allocs: counts[3],
         };
         Ok((counts, value))
     }
