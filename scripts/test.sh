@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `make test`: host unit tests, kernel build, one VM boot that runs every selftest (and a second
-# one with init_on_alloc=0, see below), then each console log is read: KUnit (Rust doctests) and
-# selftest KTAP results, kernel splats, the VM's exit status. Prints `N passed, N failed,
+# `make test`: host unit tests, kernel build, the stack check of the series' objects
+# (check-stack.sh), one VM boot that runs every selftest (and a second one with init_on_alloc=0,
+# see below), then each console log is read: KUnit (Rust doctests) and selftest KTAP results,
+# kernel splats, the VM's exit status. Prints `N passed, N failed,
 # N skipped` (of both boots) last and exits non-zero on any failure.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -11,6 +12,8 @@ info "host tests (cargo test)"
 (cd "$REPO/userspace-tests" && cargo test -q --locked 2>&1 | grep -vE '^(running 0 tests|test result: ok. 0 passed.*|)$')
 
 "$REPO/scripts/build-kernel.sh"
+# rustc does not hold frames to CONFIG_FRAME_WARN as the C compiler does: measure ours.
+"$REPO/scripts/check-stack.sh" || status=1
 
 # Who zeroes a first-written tamalloc page with this kernel's defaults, as profiles.tsv says and
 # the .config confirms (see the second boot below).

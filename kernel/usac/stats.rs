@@ -14,6 +14,7 @@
 //! gets room for a batch before each critical section (sized by what the caller may see, and
 //! charged to its memory cgroup), and `copy_to_user` comes last, outside every lock.
 
+use crate::sort::heapsort_by_key;
 use kernel::{
     alloc::{flags::*, KVVec},
     mm::{oom, Mm, MmWithUser},
@@ -285,7 +286,8 @@ pub(crate) fn mem_stats_global(out: UserPtr, flags: u32, visibility: Visibility)
         },
     )?;
     let (nr_processes, mut seen) = found;
-    seen.sort_unstable_by_key(|(mm, _)| mm.as_raw() as usize);
+    // Not `sort_unstable_by_key()`: see `sort`.
+    heapsort_by_key(&mut seen, |(mm, _)| mm.as_raw() as usize);
     let mut sum = Usage::default();
     for (i, (mm, usage)) in seen.iter().enumerate() {
         if i == 0 || seen[i - 1].0.as_raw() != mm.as_raw() {

@@ -10,6 +10,7 @@
 
 use kernel::{prelude::*, task::Pid, uaccess::UserPtr};
 
+mod sort;
 mod stats;
 mod tamalloc;
 

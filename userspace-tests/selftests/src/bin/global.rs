@@ -182,10 +182,24 @@ fn a_multithreaded_process_is_one_record() -> TestResult {
     exact_everywhere(&list, pid, &tids)
 }
 
+/// A process that sleeps until killed (when the `Child` is dropped).
+fn sleeper() -> std::io::Result<Child> {
+    fork(|| loop {
+        nix::unistd::pause();
+    })
+}
+
 /// Processes `a` and `b` share one address space: both are listed, each with all of it, and the
-/// global sums of the same moment count every process but that address space once.
+/// global sums of the same moment count every process but that address space once. Another
+/// process lies between them in pid order (the tests make one), so that the sums cannot find
+/// the shared address space by the order of the walk.
 fn counted_once(a: i32, b: i32) -> TestResult {
     let (list, g) = still_listing_and_global().map_err(fail)?;
+    let between = list
+        .iter()
+        .filter(|r| r.pid > a.min(b) && r.pid < a.max(b))
+        .count();
+    ensure!(between > 0, "no process between the sharers {a} and {b}");
     let (a, b) = (record(&list, a)?, record(&list, b)?);
     ensure_eq!(
         b.reserved_kb,
@@ -212,6 +226,8 @@ fn processes_sharing_an_address_space_are_counted_once() -> TestResult {
             unsafe { libc::pause() };
         }
     }
+    // A process between the two sharers in pid order.
+    let _between = sleeper().map_err(fail)?;
     let mut stack = vec![0u8; 64 << 10];
     // SAFETY: the child runs `sleep_until_killed` on the top of `stack` (16-byte aligned), which
     // outlives it: it is killed and reaped below, before `stack` is dropped.
@@ -238,7 +254,10 @@ fn processes_sharing_an_address_space_are_counted_once() -> TestResult {
 /// A `vfork()` child runs in its parent's address space until it execs or exits: the global
 /// sums count that address space once.
 fn a_vfork_child_is_counted_with_its_parent_once() -> TestResult {
+    // The parent vforks once a process was made after it: one lies between the two sharers.
+    let (go_r, go_w) = nix::unistd::pipe().map_err(fail)?;
     let parent: Child = fork(|| {
+        let _ = nix::unistd::read(&go_r, &mut [0u8]);
         let mut stack = vec![0u8; 64 << 10];
         let cb = Box::new(|| loop {
             // SAFETY: only sleeps until killed, as a vfork() child may.
@@ -253,6 +272,8 @@ fn a_vfork_child_is_counted_with_its_parent_once() -> TestResult {
         }
     })
     .map_err(fail)?;
+    let _between = sleeper().map_err(fail)?;
+    nix::unistd::write(&go_w, b"v").map_err(fail)?;
     let pid = parent.raw_pid();
     let mut child = 0;
     wait_until("the vfork() child", || {
