@@ -37,7 +37,7 @@ bench: kernel
 
 ## make report     boot, run the demo and the benchmarks (latency also on 1 and 8 vCPUs), write build/report/$$LINUX/REPORT.md with plots;
 ##                  SYSTEM=1: on the Debian system (make system), also memstat vs ps/top/smem and the kernel work per snapshot
-report: kernel
+report: setup
 	@$(S)/report.sh
 
 ## make mm-compare the kernel's mm selftests: usac kernel vs nousac vs shim on all memory must match (PROFILE=distro: + KSM, HMM...)

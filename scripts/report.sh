@@ -21,6 +21,7 @@ if [ -n "${SYSTEM:-}" ]; then
 	name=report-$LINUX-system
 	first='tamalloc-demo --json --size-mib 256 && usac-bench all && usac-bench tools --rounds 5 && usac-bench counts --rounds 5'
 else
+	"$REPO/scripts/build-kernel.sh"
 	boot() { TIMEOUT=${TIMEOUT:-1200} "$REPO/scripts/run-vm.sh" "$1" "$2" >/dev/null; }
 	out=$BUILD_DIR/report/$LINUX
 	name=report-$LINUX

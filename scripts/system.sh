@@ -33,7 +33,9 @@ fi
 "$REPO/scripts/deb.sh"
 debs=("$DEBS"/linux-image-*.deb "$DEBS"/usac-tools_*.deb)
 
-if [ ! -f "$IMG" ] || [ -n "$(find "${debs[@]}" "$REPO/scripts/system" "$0" -newer "$IMG")" ]; then
+# What the image holds of this repository: the packages and the command service.
+installed=("$REPO"/scripts/system/usac-system-run "$REPO"/scripts/system/usac-system-run.service)
+if [ ! -f "$IMG" ] || [ -n "$(find "${debs[@]}" "${installed[@]}" "$0" -newer "$IMG")" ]; then
 	info "building the Debian $SUITE image ($MIRROR)"
 	t=$(date +%s)
 	rm -rf "$DIR" && mkdir -p "$DIR"
@@ -60,7 +62,7 @@ qemu=(qemu-system-x86_64 "${QEMU_ACCEL[@]}" -m "${VM_MEM:-2G}" -smp "${VM_CPUS:-
 	-append "root=LABEL=usac-root ro console=ttyS0 panic=-1 ${KPARAMS:-}"
 	-drive "file=$IMG,format=raw,if=virtio,snapshot=on")
 if [ -z "${CMD:-}" ]; then
-	INTERACTIVE=1 exec "$REPO/scripts/boot-qemu.sh" "system-$LINUX" -- "${qemu[@]}"
+	INTERACTIVE=1 exec "$REPO/scripts/boot-qemu.sh" "${NAME:-system-$LINUX}" -- "${qemu[@]}"
 fi
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT

@@ -66,6 +66,17 @@ pub struct Counts {
     pub page_allocs: u64,
 }
 
+impl Counts {
+    /// The smaller of `self` and `other`, field by field.
+    pub fn min(self, other: Self) -> Self {
+        Counts {
+            syscalls: self.syscalls.min(other.syscalls),
+            slab_allocs: self.slab_allocs.min(other.slab_allocs),
+            page_allocs: self.page_allocs.min(other.page_allocs),
+        }
+    }
+}
+
 /// One snapshot of every process, by the syscall (candidate) and by /proc (baseline): the
 /// kernel's work for each, medians of the rounds, field by field.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

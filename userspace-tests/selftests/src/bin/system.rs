@@ -255,14 +255,17 @@ fn smem_per_process(smem: &str) -> TestResult {
 
 /// The counters count exactly this thread's work: N system calls that allocate nothing are N
 /// calls and no allocation; opening a file allocates at least its `struct file`; writing to N
-/// fresh pages of a mapping takes at least N pages from the page allocator.
+/// fresh pages of a mapping takes at least N pages from the page allocator. Each is the smallest
+/// of three rounds, field by field: an interrupt may allocate on this thread's time.
 fn kernel_counters_count_this_threads_work() -> TestResult {
     let mut counters = KernelCounters::new().map_err(|e| fail(format!("counters: {e}")))?;
-    let mut count = |f: &mut dyn FnMut()| {
-        counters
-            .count(f)
-            .map(|(c, ())| c)
-            .map_err(|e| fail(format!("{e}")))
+    let mut count = |f: &mut dyn FnMut()| -> Result<Counts, NotPassed> {
+        let mut least: Option<Counts> = None;
+        for _ in 0..3 {
+            let (c, ()) = counters.count(&mut *f).map_err(|e| fail(format!("{e}")))?;
+            least = Some(least.map_or(c, |l| l.min(c)));
+        }
+        Ok(least.expect("three rounds"))
     };
     let c = count(&mut || {
         for _ in 0..100 {
