@@ -62,7 +62,7 @@ restore() {
 }
 cleanup() {
 	restore
-	rm -rf "$SAVED" "$BUILD_DIR"/kbuild-mutant-*
+	rm -rf "$SAVED" "$BUILD_DIR"/kbuild-mutant-"$LINUX"-*
 	pkill -P $$ 2>/dev/null || true
 }
 trap cleanup EXIT
