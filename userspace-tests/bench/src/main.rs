@@ -2,7 +2,8 @@
 //! baselines, side by side in one boot, as medians of alternating rounds.
 //!
 //! - tamalloc: call latency vs `mmap` at 4 KiB, 1 MiB and 1 GiB; first-write and read-fault cost
-//!   per page vs `mmap` memory.
+//!   per page vs `mmap` memory, as the system gives it (huge pages if THP is "always") and of
+//!   4 KiB pages (`MADV_NOHUGEPAGE`), as tamalloc's are.
 //! - stats: listing every process with `zamora_mem_stats_process` vs reading what it returns
 //!   from /proc (status, oom_score, oom_score_adj), and `zamora_mem_stats_global` vs summing
 //!   /proc/*/statm (what a `free`-like tool reads), at 100, 1000, 5000 and 10000 processes, /proc
@@ -95,12 +96,24 @@ fn mmap_anon(len: usize) -> Mapping {
     Mapping::anon(len).unwrap_or_else(|e| panic!("mmap of {len} bytes: {e}"))
 }
 
+/// An anonymous mapping of 4 KiB pages only: `MADV_NOHUGEPAGE`, as tamalloc memory never has
+/// huge pages (with THP "always", Debian's default, plain mmap memory faults 2 MiB at a time).
+fn mmap_anon_small_pages(len: usize) -> Mapping {
+    let mut m = mmap_anon(len);
+    m.advise(0, len, nix::libc::MADV_NOHUGEPAGE)
+        .unwrap_or_else(|e| panic!("MADV_NOHUGEPAGE: {e}"));
+    m
+}
+
+/// A way to make a mapping of a length.
+type MapFn = fn(usize) -> Mapping;
+
 fn tamalloc(len: usize) -> Mapping {
     Mapping::tamalloc(len).unwrap_or_else(|e| panic!("tamalloc of {len} bytes: {e}"))
 }
 
 /// ns per call of `map(len)`, over `calls` calls (unmapped afterwards, untimed).
-fn call_latency(map: fn(usize) -> Mapping, len: usize, calls: usize) -> f64 {
+fn call_latency(map: MapFn, len: usize, calls: usize) -> f64 {
     let mut maps = Vec::with_capacity(calls);
     let start = Instant::now();
     for _ in 0..calls {
@@ -112,7 +125,7 @@ fn call_latency(map: fn(usize) -> Mapping, len: usize, calls: usize) -> f64 {
 }
 
 /// ns per page of touching every page of a fresh mapping, by write or by read.
-fn fault_cost(map: fn(usize) -> Mapping, pages: usize, write: bool) -> f64 {
+fn fault_cost(map: MapFn, pages: usize, write: bool) -> f64 {
     let m = map(pages * PAGE);
     let start = Instant::now();
     for p in 0..pages {
@@ -146,17 +159,25 @@ fn tamalloc_rows(scale: &Scale) -> Vec<BenchRow> {
         ));
     }
     let pages = scale.fault_pages;
+    // Against mmap memory as the system gives it (huge pages where THP allows them), and against
+    // mmap memory of 4 KiB pages: the cost of a fault of the same size.
+    let baselines: [(&str, MapFn); 2] = [
+        ("mmap", mmap_anon),
+        ("mmap+MADV_NOHUGEPAGE", mmap_anon_small_pages),
+    ];
     for (label, write) in [("first write", true), ("read fault", false)] {
-        let m = alternate(
-            rounds,
-            || fault_cost(tamalloc, pages, write),
-            || fault_cost(mmap_anon, pages, write),
-        );
-        rows.push(row(
-            format!("{label} per page, {pages} pages (tamalloc vs mmap)"),
-            m,
-            1,
-        ));
+        for (baseline, map) in baselines {
+            let m = alternate(
+                rounds,
+                || fault_cost(tamalloc, pages, write),
+                || fault_cost(map, pages, write),
+            );
+            rows.push(row(
+                format!("{label} per page, {pages} pages (tamalloc vs {baseline})"),
+                m,
+                1,
+            ));
+        }
     }
     rows
 }

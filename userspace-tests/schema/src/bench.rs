@@ -9,8 +9,8 @@ pub const TAG: &str = "BENCH-JSON ";
 /// The rows `usac-bench all` prints (full or `--quick`), by name prefix, with how many of each.
 pub const ROWS: &[(&str, usize)] = &[
     ("call latency", 3),
-    ("first write per page", 1),
-    ("read fault per page", 1),
+    ("first write per page", 2),
+    ("read fault per page", 2),
     ("one process's stats", 1),
     ("all-process stats", 4),
     ("global stats", 4),

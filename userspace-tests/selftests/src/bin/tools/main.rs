@@ -586,7 +586,7 @@ fn usac_bench_quick_prints_every_row() -> TestResult {
     let count = |prefix: &str| rows.iter().filter(|r| r.name.starts_with(prefix)).count();
     let got: Vec<(&str, usize)> = bench::ROWS.iter().map(|&(p, _)| (p, count(p))).collect();
     ensure_eq!(got, bench::ROWS, "rows of usac-bench --quick, by name");
-    ensure_eq!(rows.len(), 18, "rows in all");
+    ensure_eq!(rows.len(), 20, "rows in all");
     for r in &rows {
         let sides = [r.candidate_ns, r.baseline_ns];
         ensure!(
