@@ -43,6 +43,18 @@ impl Versioned for BenchRow {
     const SCHEMA: &'static str = "usac-bench/1";
 }
 
+/// How many of `names` start with each prefix of `table` (e.g. `ROWS`), in its order: a run
+/// printed every row when this equals `table`.
+pub fn count_by_prefix<'a, 'n>(
+    names: impl Iterator<Item = &'n str> + Clone,
+    table: &[(&'a str, usize)],
+) -> Vec<(&'a str, usize)> {
+    table
+        .iter()
+        .map(|&(p, _)| (p, names.clone().filter(|n| n.starts_with(p)).count()))
+        .collect()
+}
+
 /// The tag of a kernel-work line (`usac-bench counts`) in a console log.
 pub const COUNT_TAG: &str = "COUNT-JSON ";
 
@@ -97,6 +109,13 @@ impl Versioned for CountRow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_counted_by_prefix() {
+        let names = ["global, 1", "listing, 1", "global, 2", "other"];
+        let got = count_by_prefix(names.iter().copied(), COUNT_ROWS);
+        assert_eq!(got, [("listing", 1), ("global", 2)]);
+    }
 
     #[test]
     fn row_round_trips() {

@@ -306,10 +306,7 @@ fn kernel_counters_count_this_threads_work() -> TestResult {
 fn usac_bench_counts_quick() -> TestResult {
     let text = stdout_of("usac-bench", &["counts", "--quick"])?;
     let rows: Vec<CountRow> = tagged(&text, bench::COUNT_TAG).map_err(fail)?;
-    let got: Vec<(&str, usize)> = bench::COUNT_ROWS
-        .iter()
-        .map(|&(p, _)| (p, rows.iter().filter(|r| r.name.starts_with(p)).count()))
-        .collect();
+    let got = bench::count_by_prefix(rows.iter().map(|r| r.name.as_str()), bench::COUNT_ROWS);
     ensure_eq!(got, bench::COUNT_ROWS, "rows by name");
     for r in &rows {
         ensure_eq!(r.candidate.syscalls, 1, "{}", r.name);
@@ -330,10 +327,7 @@ fn usac_bench_counts_quick() -> TestResult {
 fn usac_bench_tools_quick() -> TestResult {
     let text = stdout_of("usac-bench", &["tools", "--quick"])?;
     let rows: Vec<BenchRow> = tagged(&text, bench::TAG).map_err(fail)?;
-    let got: Vec<(&str, usize)> = bench::TOOL_ROWS
-        .iter()
-        .map(|&(p, _)| (p, rows.iter().filter(|r| r.name.starts_with(p)).count()))
-        .collect();
+    let got = bench::count_by_prefix(rows.iter().map(|r| r.name.as_str()), bench::TOOL_ROWS);
     ensure_eq!(got, bench::TOOL_ROWS, "rows by name");
     for r in &rows {
         ensure!(

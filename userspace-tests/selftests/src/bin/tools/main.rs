@@ -583,8 +583,7 @@ fn usac_bench_quick_prints_every_row() -> TestResult {
     let (out, text) = run("usac-bench", &["--quick"])?;
     ensure!(out.status.success(), "usac-bench --quick: {:?}", out.status);
     let rows: Vec<BenchRow> = usac_schema::tagged(&text, bench::TAG).map_err(fail)?;
-    let count = |prefix: &str| rows.iter().filter(|r| r.name.starts_with(prefix)).count();
-    let got: Vec<(&str, usize)> = bench::ROWS.iter().map(|&(p, _)| (p, count(p))).collect();
+    let got = bench::count_by_prefix(rows.iter().map(|r| r.name.as_str()), bench::ROWS);
     ensure_eq!(got, bench::ROWS, "rows of usac-bench --quick, by name");
     ensure_eq!(rows.len(), 20, "rows in all");
     for r in &rows {
