@@ -1,6 +1,8 @@
 # usac-mm: build, boot and test a Rust-for-Linux kernel (6.12 or 7.3) with the usac memory syscalls.
 # Everything runs through scripts/; see README.md. Variables (all optional):
 #   LINUX=6.12|7.3    the kernel: Debian's linux-source-6.12 (default) or linux-source-7.3
+#   ARCH=x86|arm64    the architecture built and booted (default x86, i.e. x86_64; arm64 is
+#                     cross-built and runs on QEMU's virt machine)
 #   KERNEL_SRC=/path/to/linux  use that tree (of version LINUX) instead of Debian's (it gets patched)
 #   BUILD_DIR=dir     where sources, kernel objects, initramfs and logs go   (default: ./build)
 #   PROFILE=default   kernel config profile (scripts/profiles.tsv: default, debug, nousac, distro;
@@ -14,7 +16,7 @@
 #   VM_CPUS=N         the VM's CPUs: 1 (one NUMA node), or an even number, half on each of two nodes (default 2)
 
 BUILD_DIR ?= $(CURDIR)/build
-export LINUX KERNEL_SRC BUILD_DIR PROFILE ACCEL JOBS EXTRA TIMEOUT CMD KPARAMS VM_CPUS
+export LINUX ARCH KERNEL_SRC BUILD_DIR PROFILE ACCEL JOBS EXTRA TIMEOUT CMD KPARAMS VM_CPUS
 
 S := scripts
 
@@ -84,7 +86,7 @@ info:
 setup:
 	@$(S)/setup-toolchain.sh
 
-## make kernel     patch the tree and build bzImage (incremental)
+## make kernel     patch the tree and build the kernel image (incremental)
 kernel: setup
 	@$(S)/build-kernel.sh
 

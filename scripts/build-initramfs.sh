@@ -8,14 +8,18 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 build_static_userspace
-BIN=$STATIC_BIN
+BIN=$VM_BIN
 
 name=$1
 shift
 ROOT=$BUILD_DIR/initramfs/$name
 rm -rf "$ROOT"
 mkdir -p "$ROOT"/{bin,usr/bin,usr/lib/usac/selftests,usr/lib/usac/selftests-distro,usr/local/bin,etc/usac}
-cp /bin/busybox "$ROOT/bin/busybox"
+# Debian's static busybox: the machine's own, or the architecture's package (fetched, not installed).
+busybox=/bin/busybox
+[ "$(arch_field 7)" = "$(dpkg --print-architecture)" ] ||
+	busybox=$("$REPO/scripts/fetch-debian-package.sh" busybox-static machine "$(arch_field 7)")/bin/busybox
+cp "$busybox" "$ROOT/bin/busybox"
 install -m755 "$REPO/scripts/vm/init" "$ROOT/init"
 install -m755 "$REPO"/scripts/vm/usac-* "$ROOT/usr/bin/"
 for f in "$BIN"/*; do
@@ -33,6 +37,8 @@ done
 # usac-selftest-man-examples runs them.
 build_man_examples "$ROOT/usr/lib/usac/man-examples"
 rm -f "$ROOT"/usr/lib/usac/man-examples/*.c
+build_kselftest "$ROOT/usr/lib/usac/kselftest"
+install -m755 "$REPO/scripts/vm/selftests/usac-selftest-kselftest" "$ROOT/usr/lib/usac/selftests/"
 for f in ${EXTRA:-}; do
 	[ -f "$f" ] || die "EXTRA: no such file: $f"
 	cp "$f" "$ROOT/usr/local/bin/"

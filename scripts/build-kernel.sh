@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Configure (when the config fragments change) and build bzImage for $PROFILE, incrementally.
+# Configure (when the config fragments change) and build the kernel image of $PROFILE for $ARCH,
+# incrementally.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -48,10 +49,10 @@ if [ $new_config = 1 ]; then
 fi
 
 mkdir -p "$BUILD_DIR/logs"
-LOG=$BUILD_DIR/logs/kbuild-$LINUX-$PROFILE.log
+LOG=$BUILD_DIR/logs/kbuild-$LINUX-$PROFILE$(arch_suffix).log
 info "building Linux $(kernel_version) ($PROFILE) in $OBJ (log: $LOG)"
 start=$(date +%s)
-if ! kmake bzImage >"$LOG" 2>&1; then
+if ! kmake "$(basename "$(kernel_image)")" >"$LOG" 2>&1; then
 	grep -E -B2 -A14 '(^|: )(error|Error)(\[E[0-9]+\])?:' "$LOG" | head -150
 	tail -5 "$LOG"
 	die "kernel build failed (full log: $LOG)"
@@ -59,4 +60,4 @@ fi
 # Warnings in our own files are shown (and fail `make check`); upstream's are in the log.
 grep -E -A6 '(kernel/usac|mm/tamalloc|rust/kernel/(mm|pid_namespace|task/|usac|sync/rcu|bindings_layout)|rust/helpers/(mm|rcu|pid_namespace)).*warning:|^warning:.*' "$LOG" |
 	grep -E -B1 -A6 'kernel/usac|mm/tamalloc|rust/kernel/(mm|pid_namespace|task/|usac|bindings_layout)|rust/helpers' | head -60 || true
-info "kernel ready in $(($(date +%s) - start)) s: $OBJ/arch/x86/boot/bzImage"
+info "kernel ready in $(($(date +%s) - start)) s: $(kernel_image)"

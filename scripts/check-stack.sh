@@ -15,12 +15,16 @@ OBJ=$(kernel_obj)
 limit=$(sed -n 's/^CONFIG_FRAME_WARN=//p' "$OBJ/.config")
 [ -n "$limit" ] && [ "$limit" -gt 0 ] || limit=2048
 objects=("$OBJ"/kernel/usac/*.o "$OBJ"/mm/tamalloc.o)
+# The architecture's binutils (the C compiler's prefix) and checkstack.pl's name of the machine.
+cc=$(arch_field 4)
+objdump=${cc%gcc}objdump
+case $ARCH in x86) machine=x86_64 ;; arm64) machine=aarch64 ;; *) machine=$ARCH ;; esac
 bad=0
 for o in "${objects[@]}"; do
 	[ -f "$o" ] || die "no $o: build the $PROFILE kernel first"
 	# checkstack.pl prints "ADDRESS FUNCTION [OBJECT]:<tab>BYTES", largest first. The output is
 	# taken whole first, so that a failing objdump or checkstack.pl fails the check.
-	frames=$(objdump -d "$o" | perl "$(kernel_src)/scripts/checkstack.pl" x86_64 0)
+	frames=$("$objdump" -d "$o" | perl "$(kernel_src)/scripts/checkstack.pl" "$machine" 0)
 	while IFS= read -r line; do
 		[ -n "$line" ] || continue
 		bytes=${line##*[:$'\t']}
@@ -31,18 +35,19 @@ for o in "${objects[@]}"; do
 		fi
 	done <<<"$frames"
 	# A direct call from a function to itself. A call's target is the relocation on its next
-	# line (`R_X86_64_PLT32 FUNC-0x4`; the displacement objdump resolves is still 0 there), or,
-	# without one (a call within the section), the function objdump names: `call 430 <FUNC>`.
-	listing=$(objdump -dr --no-show-raw-insn "$o")
+	# line (`R_X86_64_PLT32 FUNC-0x4`, arm64's `R_AARCH64_CALL26 FUNC`; the displacement objdump
+	# resolves is still 0 there), or, without one (a call within the section), the function
+	# objdump names: `call 430 <FUNC>`, `bl 430 <FUNC>`.
+	listing=$("$objdump" -dr --no-show-raw-insn "$o")
 	recursive=$(awk '
 		function flush() { if (pending && resolved == f) print f; pending = 0 }
 		/^[0-9a-f]+ <.*>:$/ { flush(); f = substr($2, 2, length($2) - 3); next }
-		/\tcall/ {
+		/\t(call|bl\t)/ {
 			flush(); pending = 1; resolved = ""
 			if (match($0, /<[^>]+>$/)) resolved = substr($0, RSTART + 1, RLENGTH - 2)
 			next
 		}
-		pending && /R_X86_64_(PLT|PC)32\t/ {
+		pending && /R_(X86_64_(PLT|PC)32|AARCH64_CALL26)\t/ {
 			t = $NF; sub(/[-+]0x[0-9a-f]+$/, "", t); if (t == f) print f; pending = 0; next
 		}
 		{ flush() }

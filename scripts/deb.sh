@@ -8,6 +8,7 @@
 #  - usac-tools (cargo-deb): memstat and tamalloc-demo, their manual pages and the system calls'.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+[ "$ARCH" = x86 ] || bad_var ARCH "x86: the Debian packages and system are built for amd64 only"
 
 export PROFILE=distro
 OUT=$BUILD_DIR/deb/$LINUX
@@ -47,6 +48,7 @@ fi
 
 "$REPO/scripts/man.sh" >/dev/null
 TOOLS=$REPO/userspace-tests/target/release
+export_kernel_headers
 (cd "$REPO/userspace-tests" && cargo build -q --locked --release -p usac-tools)
 # The pages keep their mtimes while their text stays the same.
 mkdir -p "$REPO/userspace-tests/target/deb-man"

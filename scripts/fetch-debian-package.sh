@@ -1,37 +1,48 @@
 #!/usr/bin/env bash
-# Fetches Debian package PACKAGE from SUITE into the build directory without touching the machine's
-# apt configuration: a private sources list, lists and cache under $BUILD_DIR/apt, the archive URI
-# and keyring taken from the machine's own Debian sources, `apt-get download`, then `dpkg-deb -x`.
+# Fetches Debian package PACKAGE into the build directory without touching the machine's apt
+# configuration: a private sources list, lists and cache under $BUILD_DIR/apt, `apt-get download`,
+# then `dpkg-deb -x`. SUITE is a suite of the machine's Debian archive (URI and keyring taken from
+# the machine's own sources), or "machine": the machine's own sources as they are. ARCH (Debian's
+# name, the machine's by default) fetches another architecture's package without adding that
+# architecture to dpkg; VERSION pins the version (Rust's std must be the compiler's own).
 # Prints the directory the package was extracted to (its files under usr/...).
-# Usage: fetch-debian-package.sh PACKAGE SUITE
+# Usage: fetch-debian-package.sh PACKAGE SUITE [ARCH [VERSION]]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 pkg=$1
 suite=$2
+arch=${3:-$(dpkg --print-architecture)}
+version=${4:-}
 APT=$BUILD_DIR/apt
-OUT=$APT/$pkg
+OUT=$APT/$pkg${3:+-$arch}${version:+-$version}
 if [ -f "$OUT/.extracted" ]; then
 	echo "$OUT"
 	exit 0
 fi
 
-# The Debian archive the machine already uses (deb822 or one-line format), and its keyring.
-uri=$(sed -n 's/^URIs: *\(.*\/debian\)\/*$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1)
-[ -n "$uri" ] || uri=$(awk '$1 == "deb" && $2 ~ /\/debian\/?$/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
-[ -n "$uri" ] || die "no Debian archive in the machine's apt sources"
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-[ -f "$keyring" ] || die "no $keyring (package debian-archive-keyring)"
-
-mkdir -p "$APT/$suite/lists/partial" "$APT/$suite/cache/archives/partial" "$OUT"
-echo "deb [signed-by=$keyring] ${uri%/} $suite main" >"$APT/$suite/sources.list"
-opts=(-o Dir::Etc::SourceList="$APT/$suite/sources.list" -o Dir::Etc::SourceParts=/dev/null
-	-o Dir::State::Lists="$APT/$suite/lists" -o Dir::Cache="$APT/$suite/cache" -o Debug::NoLocking=1
-	-o APT::Sandbox::User=root)
-info "fetching $pkg from $uri $suite (private apt configuration in $APT/$suite)"
-[ -n "$(ls "$APT/$suite/lists" | grep -v partial)" ] || apt-get "${opts[@]}" -q update >/dev/null
-(cd "$APT/$suite/cache" && apt-get "${opts[@]}" -q download "$pkg" >/dev/null)
-deb=$(ls "$APT/$suite/cache/${pkg}_"*.deb | tail -1)
+CONF=$APT/$suite-$arch
+mkdir -p "$CONF/lists/partial" "$CONF/cache/archives/partial" "$CONF/sources" "$OUT"
+if [ "$suite" = machine ]; then
+	sources=(-o Dir::Etc::SourceList=/etc/apt/sources.list -o Dir::Etc::SourceParts=/etc/apt/sources.list.d)
+else
+	# The Debian archive the machine already uses (deb822 or one-line format), and its keyring.
+	uri=$(sed -n 's/^URIs: *\(.*\/debian\)\/*$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1)
+	[ -n "$uri" ] || uri=$(awk '$1 == "deb" && $2 ~ /\/debian\/?$/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+	[ -n "$uri" ] || die "no Debian archive in the machine's apt sources"
+	keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+	[ -f "$keyring" ] || die "no $keyring (package debian-archive-keyring)"
+	echo "deb [signed-by=$keyring] ${uri%/} $suite main" >"$CONF/sources.list"
+	sources=(-o Dir::Etc::SourceList="$CONF/sources.list" -o Dir::Etc::SourceParts="$CONF/sources")
+fi
+opts=("${sources[@]}" -o Dir::State::Lists="$CONF/lists" -o Dir::Cache="$CONF/cache" -o Debug::NoLocking=1
+	-o APT::Sandbox::User=root -o APT::Architecture="$arch" -o APT::Architectures="$arch"
+	-o Dir::State::status=/dev/null)
+info "fetching $pkg${version:+ $version} ($arch) from the $suite sources (private apt configuration in $CONF)"
+[ -n "$(ls "$CONF/lists" | grep -v partial)" ] || apt-get "${opts[@]}" -q update >/dev/null
+(cd "$CONF/cache" && apt-get "${opts[@]}" -q download "$pkg:$arch${version:+=$version}" >/dev/null)
+deb=$(ls "$CONF/cache/${pkg}_${version:-*}_$arch.deb" 2>/dev/null | tail -1)
+[ -n "$deb" ] || deb=$(ls "$CONF/cache/${pkg}_"*"_$arch.deb" | tail -1)
 dpkg-deb -x "$deb" "$OUT"
 touch "$OUT/.extracted"
 echo "$OUT"

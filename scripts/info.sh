@@ -8,5 +8,6 @@ echo "objects:     $(kernel_obj) (PROFILE=$PROFILE: $(profile_base) + $(profile_
 echo "rustc:       $(ver $KRUSTC --version) (kernel), $(ver rustc --version) (userspace)"
 echo "bindgen:     $(ver $BINDGEN --version)"
 echo "clang:       $(ver clang-"$LLVM_VERSION" --version)"
-echo "qemu:        $(ver qemu-system-x86_64 --version)"
+echo "arch:        ARCH=$ARCH: $(kernel_image), VM programs for $VM_TARGET (built with $(arch_field 4))"
+echo "qemu:        $(ver "$(arch_field 5 | cut -d' ' -f1)" --version) ($(arch_field 5), console $(arch_field 6))"
 echo "accel:       ${ACCEL:-tcg}"

@@ -18,10 +18,16 @@ export LINUX=${LINUX:-$(table_keys kernels.tsv | head -1)}
 # `clippy` is check.sh's scratch object directory, not a profile of its own.
 [ "${PROFILE:-}" = clippy ] || [ -n "$(table_field profiles.tsv "${PROFILE:-default}" 1)" ] ||
 	bad_var PROFILE "one of: $(table_keys profiles.tsv | paste -sd' ')"
+# The architecture (scripts/arches.tsv): exported as the kernel's own ARCH for every kernel make.
+case ${ARCH:-} in "" | x86_64 | amd64) ARCH=$(table_keys arches.tsv | head -1) ;; aarch64) ARCH=arm64 ;; esac
+[ -n "$(table_field arches.tsv "$ARCH" 1)" ] || bad_var ARCH "one of: $(table_keys arches.tsv | paste -sd' ') (x86_64 is x86)"
+export ARCH
+arch_field() { table_field arches.tsv "$ARCH" "$1"; }
 # QEMU's accelerator options for ACCEL.
 case ${ACCEL:-tcg} in
 tcg) QEMU_ACCEL=(-accel tcg) ;;
-kvm) QEMU_ACCEL=(-accel kvm -cpu host) ;;
+kvm) [ "$ARCH" = x86 ] || bad_var ACCEL "tcg: an $ARCH kernel does not run on this host's KVM"
+	QEMU_ACCEL=(-accel kvm -cpu host) ;;
 *) bad_var ACCEL "tcg or kvm" ;;
 esac
 [[ ${JOBS:-1} =~ ^[1-9][0-9]*$ ]] || bad_var JOBS "a whole number of parallel build jobs, 1 or more"
@@ -70,7 +76,11 @@ kernel_src() {
 
 # Out-of-tree object directory, one per kernel and profile so each stays incremental (USAC_KOBJ:
 # a scratch copy, where scripts/mutants.sh builds its broken kernels).
-kernel_obj() { echo "${USAC_KOBJ:-$BUILD_DIR/kbuild-$LINUX-$PROFILE}"; }
+kernel_obj() { echo "${USAC_KOBJ:-$BUILD_DIR/kbuild-$LINUX-$PROFILE$(arch_suffix)}"; }
+# What tells an architecture's build products from x86's (whose names have none): "-arm64".
+arch_suffix() { [ "$ARCH" = "$(table_keys arches.tsv | head -1)" ] || echo "-$ARCH"; }
+# The kernel image QEMU boots.
+kernel_image() { echo "$(kernel_obj)/$(arch_field 2)"; }
 
 # What the patch set keeps per kernel: its series of commits (patches/$LINUX/, see
 # patch-series.sh). The new files both kernels share are in the repository root, at their
@@ -83,12 +93,29 @@ kmake() {
 		BINDGEN="$BINDGEN" CLIPPY_DRIVER="$KCLIPPY" -j"$JOBS" "$@"
 }
 
+# The patched kernel's UAPI headers for architecture $1 (x86, arm64): `make headers_install` of the
+# prepared tree into $BUILD_DIR/headers-$LINUX-$1, which needs no configuration. They hold
+# linux/usac_mem.h and, in asm/unistd.h, the system call numbers of that architecture: userspace
+# builds against them (the usac crate's build.rs, the manual pages' examples, the kselftest).
+kernel_headers() {
+	local dir=$BUILD_DIR/headers-$LINUX-$1
+	"$REPO/scripts/prepare-tree.sh" >/dev/null
+	make -s -C "$(kernel_src)" O="$dir/obj" ARCH="$1" INSTALL_HDR_PATH="$dir" headers_install >/dev/null
+	echo "$dir/include"
+}
+# Cargo builds that follow take the ABI from the host's headers (x86_64: host tests and VM binaries).
+export_kernel_headers() {
+	USAC_KERNEL_HEADERS=$(kernel_headers x86)
+	export USAC_KERNEL_HEADERS
+}
+
 kernel_version() { make -s -C "$(kernel_src)" kernelversion 2>/dev/null; }
 
 # The configuration $PROFILE starts from: "tinyconfig", or "debian" (Debian's own for $LINUX).
 profile_base() { table_field profiles.tsv "$PROFILE" 2; }
-# Config fragments (kernel/configs/) merged onto the base for $PROFILE.
-profile_fragments() { table_field profiles.tsv "$PROFILE" 3 | tr ',' ' '; }
+# Config fragments (kernel/configs/) merged onto the base for $PROFILE: the architecture's
+# (its QEMU machine's console and CPUs), then the profile's.
+profile_fragments() { echo "usac_mem_$ARCH.config $(table_field profiles.tsv "$PROFILE" 3 | tr ',' ' ')"; }
 
 # Where Debian package PKG of kernel $LINUX has its files ("" for /): installed from the machine's
 # apt sources by `make setup` ("machine" in kernels.tsv), or fetched into the build directory with
@@ -116,9 +143,19 @@ build_man_examples() {
 	for page in "$REPO"/man/man2/*.2; do
 		name=$(basename "$page" .2)
 		"$REPO/scripts/man-example.pl" "$page" >"$dir/$name.c"
-		"${CC:-cc}" -Wall -Wextra -Werror -static -O2 -I "$REPO/include/uapi" \
+		"$(arch_field 4)" -Wall -Wextra -Werror -static -O2 -I "$(kernel_headers "$ARCH")" \
 			-o "$dir/$name" "$dir/$name.c" || die "$page: its EXAMPLES program does not compile"
 	done
+}
+
+# The kernel's own kselftest of the calls (tools/testing/selftests/usac, a patch of the series),
+# built as a maintainer builds it (`make -C tools/testing/selftests TARGETS=usac`), static, and
+# installed with kselftest's runner into directory $1.
+build_kselftest() {
+	make -s -C "$(kernel_src)/tools/testing/selftests" TARGETS=usac O="$BUILD_DIR/kselftest-$LINUX$(arch_suffix)" \
+		CC="$(arch_field 4)" KHDR_INCLUDES="-isystem $(kernel_headers "$ARCH")" LDFLAGS=-static \
+		install INSTALL_PATH="$1" >/dev/null ||
+		die "the usac kselftest did not build"
 }
 
 # The console check of a custom command's VM run (make report, make bench): no splat, the
@@ -150,12 +187,37 @@ run:  sudo apt-get update && sudo apt-get install -y ${missing[*]}"
 	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
-# The userspace workspace's binaries, static for the VMs (no shared libraries in the initramfs;
-# the Debian system gets its tests from the same build), in $STATIC_BIN. With --target, RUSTFLAGS
-# reach only the target artifacts, not build scripts (bindgen loads libclang dynamically).
+# The userspace workspace's binaries, static (no shared libraries in the initramfs; the Debian
+# system gets its tests from the same build): the host's tools (usac-console-check) and an x86
+# VM's programs in $STATIC_BIN; another architecture's VM programs in $VM_BIN. With --target,
+# RUSTFLAGS reach only the target artifacts, not build scripts (bindgen loads libclang
+# dynamically). Each build takes the ABI from its target's kernel headers.
 STATIC_TARGET=x86_64-unknown-linux-gnu
 STATIC_BIN=$REPO/userspace-tests/target/$STATIC_TARGET/release
+VM_TARGET=$(arch_field 3)
+VM_BIN=$STATIC_BIN
+[ "$VM_TARGET" = "$STATIC_TARGET" ] || VM_BIN=$REPO/userspace-tests/target/$ARCH/$VM_TARGET/release
+USERSPACE_PACKAGES=(-p ktap -p usac-selftests -p usac-tools -p usac-bench)
 build_static_userspace() {
+	export_kernel_headers
 	(cd "$REPO/userspace-tests" && RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --locked --release \
-		--target $STATIC_TARGET -p ktap -p usac-selftests -p usac-tools -p usac-bench)
+		--target $STATIC_TARGET "${USERSPACE_PACKAGES[@]}")
+	[ "$VM_TARGET" = "$STATIC_TARGET" ] || build_cross_userspace
+}
+
+# Another architecture's programs: rustup cannot download a target, so Debian's rustc builds them
+# with Debian's std for that architecture (the same version, fetched into a sysroot of our own
+# without adding the architecture to dpkg), linked by the C cross compiler, in a target directory
+# of their own (another compiler's build scripts would make cargo rebuild the host's).
+build_cross_userspace() {
+	local std sysroot=$BUILD_DIR/rust-sysroot-$ARCH var
+	std=$("$REPO/scripts/fetch-debian-package.sh" libstd-rust-web-dev machine "$(arch_field 7)" \
+		"$(dpkg-query -W -f='${Version}' rustc-web)")
+	mkdir -p "$sysroot/lib/rustlib"
+	ln -sfn "$std/usr/lib/rustlib/$VM_TARGET" "$sysroot/lib/rustlib/$VM_TARGET"
+	var=$(echo "$VM_TARGET" | tr 'a-z-' 'A-Z_')
+	(cd "$REPO/userspace-tests" && env USAC_KERNEL_HEADERS="$(kernel_headers "$ARCH")" RUSTC="$KRUSTC" \
+		CARGO_TARGET_DIR="$REPO/userspace-tests/target/$ARCH" "CARGO_TARGET_${var}_LINKER=$(arch_field 4)" \
+		"CARGO_TARGET_${var}_RUSTFLAGS=--sysroot=$sysroot -C target-feature=+crt-static" \
+		cargo build -q --locked --release --target "$VM_TARGET" "${USERSPACE_PACKAGES[@]}")
 }

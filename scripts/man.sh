@@ -16,6 +16,7 @@ case $mode in render | --check) ;; *) die "usage: man.sh [--check]" ;; esac
 date=$(git -C "$REPO" log -1 --format=%cs -- userspace-tests/tools userspace-tests/mangen 2>/dev/null || true)
 rm -rf "$OUT"
 mkdir -p "$OUT/man1" "$OUT/man2"
+export_kernel_headers
 (cd "$REPO/userspace-tests" && cargo run -q --locked --release -p usac-mangen -- "$OUT/man1" "${date:-$(date +%F)}") >/dev/null
 cp "$REPO"/man/man2/*.2 "$OUT/man2/"
 pages=("$OUT"/man1/*.1 "$REPO"/man/man2/*.2)

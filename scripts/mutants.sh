@@ -112,7 +112,7 @@ for m in "${selected[@]}"; do
 	done
 	patch -s -d "$SRC" -p1 -F0 <"$m"
 	# A mutant that does not build proves nothing about the tests: that is an error.
-	if ! kmake bzImage >"$BUILD_DIR/logs/kbuild-$name.log" 2>&1; then
+	if ! kmake "$(basename "$(kernel_image)")" >"$BUILD_DIR/logs/kbuild-$name.log" 2>&1; then
 		grep -E -A8 '(^|: )error' "$BUILD_DIR/logs/kbuild-$name.log" | head -30
 		die "mutant $name does not build (log: $BUILD_DIR/logs/kbuild-$name.log)"
 	fi

@@ -39,5 +39,6 @@ for cpus in 1 8; do
 	check_custom_run "$BUILD_DIR/logs/$name-${cpus}vcpu.log"
 	also+=(--also "$BUILD_DIR/logs/$name-${cpus}vcpu.log")
 done
+export_kernel_headers
 (cd "$REPO/userspace-tests" && cargo run -q --locked --release -p usac-report -- \
 	${SYSTEM:+--system} "$LOG" "$out" "${also[@]}")

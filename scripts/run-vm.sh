@@ -10,7 +10,7 @@ name=$1
 shift
 "$REPO/scripts/build-initramfs.sh" "$name" "$@"
 
-KERNEL=$(kernel_obj)/arch/x86/boot/bzImage
+KERNEL=$(kernel_image)
 [ -f "$KERNEL" ] || die "no kernel at $KERNEL (make kernel)"
 # Two NUMA nodes, each with half the CPUs (VM_CPUS, 2 by default: one each, a socket of its own,
 # so that no cache is shared across nodes) and half the memory: a kernel with CONFIG_NUMA
@@ -26,11 +26,13 @@ else
 		-object memory-backend-ram,id=node1,size=$((mem_mb - mem_mb / 2))M -numa node,nodeid=1,cpus=$(span $half $((cpus - 1))),memdev=node1)
 	smp=(-smp "$cpus,sockets=2,cores=$half,threads=1")
 fi
-qemu=(qemu-system-x86_64 "${QEMU_ACCEL[@]}" -m "${mem_mb}M" "${numa[@]}" "${smp[@]}" -no-reboot -nographic -nic none
+# The architecture's emulator and machine (scripts/arches.tsv), e.g. arm64's virt with -cpu max.
+read -r -a emulator <<<"$(arch_field 5)"
+qemu=("${emulator[@]}" "${QEMU_ACCEL[@]}" -m "${mem_mb}M" "${numa[@]}" "${smp[@]}" -no-reboot -nographic -nic none
 	-kernel "$KERNEL" -initrd "$BUILD_DIR/initramfs/$name.cpio.gz"
-	-append "console=ttyS0 panic=-1 ${KPARAMS:-}")
+	-append "console=$(arch_field 6) panic=-1 ${KPARAMS:-}")
 header=("usac-mm: Linux $(kernel_version) ($PROFILE), accel ${ACCEL:-tcg}, $cpus vCPUs, $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-	"usac-mm: command: $*")
+	"usac-mm: command: $*" "usac-mm: architecture: $ARCH")
 [ -z "${KPARAMS:-}" ] || header+=("usac-mm: kernel parameters: $KPARAMS")
 exec "$REPO/scripts/boot-qemu.sh" "$name" "${header[@]}" -- "${qemu[@]}"
 

@@ -10,7 +10,7 @@ PACKAGES=(
 	rustc-web rust-web-src rust-web-clippy
 	clang-"$LLVM_VERSION" lld-"$LLVM_VERSION" llvm-"$LLVM_VERSION" libclang-"$LLVM_VERSION"-dev
 	make flex bison bc libelf-dev libssl-dev cpio xz-utils perl python3
-	qemu-system-x86 busybox-static
+	busybox-static
 	fonts-dejavu-core # the font of `make report`'s plots
 	gcc libc6-dev     # the static C programs of the manual pages' EXAMPLES (and mm-compare)
 	mandoc groff-base # `make check` lints the manual pages, `make man` renders them
@@ -21,8 +21,12 @@ PACKAGES=(
 # Every command a make target runs, checked after the installs: a target that needs a tool this
 # list forgot fails here, on every machine, instead of half-way on a fresh one.
 COMMANDS=(make patch rsync bc cpio xz perl python3 flex bison gcc clang-"$LLVM_VERSION" ld.lld-"$LLVM_VERSION" llvm-nm-"$LLVM_VERSION"
-	qemu-system-x86_64 busybox mandoc groff git pgrep timeout gzip tar dpkg-deb apt-get cargo rustup
+	busybox mandoc groff git pgrep timeout gzip tar dpkg-deb apt-get cargo rustup
 	/usr/bin/rustc /usr/bin/rustdoc /usr/bin/clippy-driver)
+# What the architecture needs: its QEMU, its C cross compiler (scripts/arches.tsv).
+IFS=, read -r -a arch_packages <<<"$(arch_field 8)"
+PACKAGES+=("${arch_packages[@]}")
+COMMANDS+=("$(arch_field 5 | cut -d' ' -f1)" "$(arch_field 4)")
 # The kernel source and Debian's config of it: packages from the machine's apt sources, or the
 # keyring that verifies the packages scripts/fetch-debian-package.sh downloads with its private apt
 # configuration.

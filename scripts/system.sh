@@ -14,6 +14,7 @@
 #                               files, free and smem) and checks the console log like make test
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+[ "$ARCH" = x86 ] || bad_var ARCH "x86: the Debian packages and system are built for amd64 only"
 
 export PROFILE=distro
 DEBS=$BUILD_DIR/deb/$LINUX

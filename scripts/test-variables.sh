@@ -30,6 +30,8 @@ kernel BUILD_DIR=/proc/no-such-dir
 test LINUX=6.6
 kernel LINUX=7.3 KERNEL_SRC=build/src/linux-source-6.12
 run VM_CPUS=3
+test ARCH=riscv
+run ARCH=arm64 ACCEL=kvm
 CASES
 [ $fail = 0 ] || die "a bad variable was not rejected up front (above)"
-info "12 bad variable values rejected up front, each naming the variable"
+info "14 bad variable values rejected up front, each naming the variable"

@@ -8,6 +8,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 t0=$(date +%s)
+export_kernel_headers
 info "host tests (cargo test)"
 (cd "$REPO/userspace-tests" && cargo test -q --locked 2>&1 | grep -vE '^(running 0 tests|test result: ok. 0 passed.*|)$')
 

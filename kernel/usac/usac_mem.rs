@@ -29,12 +29,6 @@ fn syscall_return(result: Result<usize>) -> core::ffi::c_long {
 #[no_mangle]
 pub extern "C" fn usac_mem_init() -> core::ffi::c_int {
     pr_info!("lazy-zeroing allocator and memory statistics ready\n");
-    pr_info!(
-        "syscalls: zamora_tamalloc={} zamora_mem_stats_process={} zamora_mem_stats_global={}\n",
-        kernel::uapi::__NR_zamora_tamalloc,
-        kernel::uapi::__NR_zamora_mem_stats_process,
-        kernel::uapi::__NR_zamora_mem_stats_global
-    );
     0
 }
 

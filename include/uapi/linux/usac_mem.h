@@ -11,20 +11,10 @@
 #include <linux/types.h>
 
 /*
- * System call numbers, as in arch/x86/entry/syscalls/syscall_64.tbl, for
- * C libraries that do not know them yet.
+ * The system call numbers are in <asm/unistd.h> (__NR_zamora_tamalloc,
+ * __NR_zamora_mem_stats_process, __NR_zamora_mem_stats_global): 473-475 on
+ * every architecture but alpha (583-585) and mips (plus the ABI's offset).
  */
-#if defined(__x86_64__) && !defined(__ILP32__)
-#ifndef __NR_zamora_tamalloc
-#define __NR_zamora_tamalloc		548
-#endif
-#ifndef __NR_zamora_mem_stats_process
-#define __NR_zamora_mem_stats_process	549
-#endif
-#ifndef __NR_zamora_mem_stats_global
-#define __NR_zamora_mem_stats_global	550
-#endif
-#endif
 
 /*
  * long zamora_tamalloc(size_t size, unsigned int flags);

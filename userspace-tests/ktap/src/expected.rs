@@ -89,6 +89,7 @@ const USAC_SELFTESTS: &[&str] = &[
     "usac boot",
     "usac fuzz",
     "usac global",
+    "usac kselftest",
     "usac man examples",
     "usac promises",
     "usac mem_stats",

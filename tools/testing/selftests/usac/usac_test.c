@@ -8,9 +8,11 @@
  * listing sees only the caller's pid namespace.
  */
 #define _GNU_SOURCE
+#include <assert.h>
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,11 @@
 #include <linux/usac_mem.h>
 
 #include "../kselftest_harness.h"
+
+/* One layout on every ABI, 32-bit ones included: the calls have no compat entry points. */
+static_assert(sizeof(struct zamora_proc_mem_stats) == 104, "zamora_proc_mem_stats size");
+static_assert(offsetof(struct zamora_proc_mem_stats, tamalloc_kb) == 40, "tamalloc_kb offset");
+static_assert(sizeof(struct zamora_global_mem_stats) == 96, "zamora_global_mem_stats size");
 
 #define PAGES 64
 
