@@ -7,7 +7,8 @@
 #   BUILD_DIR=dir     where sources, kernel objects, initramfs and logs go   (default: ./build)
 #   PROFILE=default   kernel config profile (scripts/profiles.tsv: default, debug, nousac, distro;
 #                     own object directory each)
-#   ACCEL=tcg|kvm     QEMU accelerator (default tcg; kvm only where the host's KVM boots a stock kernel)
+#   ACCEL=tcg|kvm     QEMU accelerator (default tcg; kvm only where the host's KVM boots a stock kernel;
+#                     tcg-single: one host thread for every vCPU)
 #   JOBS=N            parallel kernel build jobs (default: CPUs + 1)
 #   CMD='...'         shell command to run in the VM instead of the default (run, test, shell)
 #   EXTRA='files'     host files (e.g. your own static binary) copied to /usr/local/bin in the VM

@@ -41,8 +41,13 @@ opts=("${sources[@]}" -o Dir::State::Lists="$CONF/lists" -o Dir::Cache="$CONF/ca
 info "fetching $pkg${version:+ $version} ($arch) from the $suite sources (private apt configuration in $CONF)"
 [ -n "$(ls "$CONF/lists" | grep -v partial)" ] || apt-get "${opts[@]}" -q update >/dev/null
 (cd "$CONF/cache" && apt-get "${opts[@]}" -q download "$pkg:$arch${version:+=$version}" >/dev/null)
-deb=$(ls "$CONF/cache/${pkg}_${version:-*}_$arch.deb" 2>/dev/null | tail -1)
-[ -n "$deb" ] || deb=$(ls "$CONF/cache/${pkg}_"*"_$arch.deb" | tail -1)
+# apt writes an epoch's colon as %3a in file names.
+if [ -n "$version" ]; then
+	deb=$CONF/cache/${pkg}_${version//:/%3a}_$arch.deb
+else
+	deb=$(ls "$CONF/cache/${pkg}_"*"_$arch.deb" | tail -1)
+fi
+[ -f "$deb" ] || die "apt-get download left no $deb"
 dpkg-deb -x "$deb" "$OUT"
 touch "$OUT/.extracted"
 echo "$OUT"

@@ -26,9 +26,9 @@ grep -qx CONFIG_INIT_ON_ALLOC_DEFAULT_ON=y "$(kernel_obj)/.config" && allocator_
 
 # CMD replaces the selftest runner (e.g. to check that a failing command fails the run).
 default_cmd=$(table_field profiles.tsv "$PROFILE" 4)
-LOG=$BUILD_DIR/logs/test-$LINUX-$PROFILE.log
+LOG=$BUILD_DIR/logs/test-$LINUX-$PROFILE$(arch_suffix).log
 rm -f "$LOG" # a VM that did not start must not leave an older run's log to be judged
-TIMEOUT=${TIMEOUT:-900} "$REPO/scripts/run-vm.sh" "test-$LINUX-$PROFILE" "${CMD:-$default_cmd}" >/dev/null || true
+TIMEOUT=${TIMEOUT:-900} "$REPO/scripts/run-vm.sh" "test-$LINUX-$PROFILE$(arch_suffix)" "${CMD:-$default_cmd}" >/dev/null || true
 CHECK=$STATIC_BIN/usac-console-check
 
 # Show the selftest output and the KUnit summary, not the whole boot.
@@ -41,7 +41,7 @@ show() {
 expect=$PROFILE
 [ -z "${CMD:-}" ] || expect=custom
 show "$LOG"
-verdicts=$BUILD_DIR/logs/test-$LINUX-$PROFILE.verdicts
+verdicts=$BUILD_DIR/logs/test-$LINUX-$PROFILE$(arch_suffix).verdicts
 "$CHECK" --expect "$expect" --profile "$PROFILE" --linux "$LINUX" "$LOG" | tee "$verdicts" || status=$?
 
 # A kernel that zeroes pages on allocation (init_on_alloc=1 by default, as Debian's) runs the
@@ -49,10 +49,10 @@ verdicts=$BUILD_DIR/logs/test-$LINUX-$PROFILE.verdicts
 # judge what a first write sees, so that the shim's clear is tested too.
 if [ -z "${CMD:-}" ] && [ "$zeroing" = allocator ] && [[ " ${KPARAMS:-} " != *" init_on_alloc="* ]]; then
 	info "second boot: init_on_alloc=0, the shim clears"
-	LOG0=$BUILD_DIR/logs/test-$LINUX-$PROFILE-init_on_alloc_0.log
+	LOG0=$BUILD_DIR/logs/test-$LINUX-$PROFILE$(arch_suffix)-init_on_alloc_0.log
 	rm -f "$LOG0"
 	KPARAMS="${KPARAMS:-} init_on_alloc=0" TIMEOUT=${TIMEOUT:-900} "$REPO/scripts/run-vm.sh" \
-		"test-$LINUX-$PROFILE-init_on_alloc_0" usac-run-selftests fuzz promises tamalloc >/dev/null || true
+		"test-$LINUX-$PROFILE$(arch_suffix)-init_on_alloc_0" usac-run-selftests fuzz promises tamalloc >/dev/null || true
 	show "$LOG0"
 	"$CHECK" --expect shim-clears --profile "$PROFILE" --linux "$LINUX" "$LOG0" | tee -a "$verdicts" || status=$?
 fi
