@@ -166,7 +166,7 @@ build_kselftest() {
 # LOG.check; a failure stops the script.
 check_custom_run() {
 	"$STATIC_BIN/usac-console-check" \
-		--expect custom --profile "$PROFILE" --linux "$LINUX" "$1" >"$1.check" ||
+		--expect custom --profile "$PROFILE" --linux "$LINUX" --arch "$ARCH" "$1" >"$1.check" ||
 		die "the run fails the console check: $1.check"
 }
 

@@ -37,7 +37,7 @@ for c in "${COLUMNS[@]}"; do
 	grep -a '^mm-selftest ' "$log" | sort >"$BUILD_DIR/logs/$l.results"
 	results+=("$BUILD_DIR/logs/$l.results")
 	# Same console check as `make test`: no splat, KUnit reported, the runner finished.
-	"$CHECK" --expect custom --profile "$p" --linux "$LINUX" "$log" >"$BUILD_DIR/logs/$l.check" ||
+	"$CHECK" --expect custom --profile "$p" --linux "$LINUX" --arch "$ARCH" "$log" >"$BUILD_DIR/logs/$l.check" ||
 		splats="$splats $l"
 	[[ -n $kparams ]] && shim_log=$log
 done

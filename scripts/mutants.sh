@@ -76,7 +76,7 @@ run_suite() {
 	rm -f "$BUILD_DIR/logs/$3.log"
 	PROFILE=$1 KPARAMS=$2 TIMEOUT=$timeout "$REPO/scripts/run-vm.sh" "$3" usac-run-selftests >/dev/null 2>"$BUILD_DIR/logs/$3.err" || true
 	[ -f "$BUILD_DIR/logs/$3.log" ] || { cat "$BUILD_DIR/logs/$3.err"; die "could not start the VM for $3"; }
-	"$CHECK" --expect "$1" --linux "$LINUX" "$BUILD_DIR/logs/$3.log" >"$BUILD_DIR/logs/$3.check"
+	"$CHECK" --expect "$1" --linux "$LINUX" --arch "$ARCH" "$BUILD_DIR/logs/$3.log" >"$BUILD_DIR/logs/$3.check"
 }
 
 t0=$(date +%s)

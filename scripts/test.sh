@@ -42,7 +42,7 @@ expect=$PROFILE
 [ -z "${CMD:-}" ] || expect=custom
 show "$LOG"
 verdicts=$BUILD_DIR/logs/test-$LINUX-$PROFILE$(arch_suffix).verdicts
-"$CHECK" --expect "$expect" --profile "$PROFILE" --linux "$LINUX" "$LOG" | tee "$verdicts" || status=$?
+"$CHECK" --expect "$expect" --profile "$PROFILE" --linux "$LINUX" --arch "$ARCH" "$LOG" | tee "$verdicts" || status=$?
 
 # A kernel that zeroes pages on allocation (init_on_alloc=1 by default, as Debian's) runs the
 # tamalloc shim without its own clear: boot it again with init_on_alloc=0 for the suites that
@@ -54,7 +54,7 @@ if [ -z "${CMD:-}" ] && [ "$zeroing" = allocator ] && [[ " ${KPARAMS:-} " != *" 
 	KPARAMS="${KPARAMS:-} init_on_alloc=0" TIMEOUT=${TIMEOUT:-900} "$REPO/scripts/run-vm.sh" \
 		"test-$LINUX-$PROFILE$(arch_suffix)-init_on_alloc_0" usac-run-selftests fuzz promises tamalloc >/dev/null || true
 	show "$LOG0"
-	"$CHECK" --expect shim-clears --profile "$PROFILE" --linux "$LINUX" "$LOG0" | tee -a "$verdicts" || status=$?
+	"$CHECK" --expect shim-clears --profile "$PROFILE" --linux "$LINUX" --arch "$ARCH" "$LOG0" | tee -a "$verdicts" || status=$?
 fi
 info "console logs: $LOG${LOG0:+ and $LOG0}; total $(($(date +%s) - t0)) s"
 [ -z "${LOG0:-}" ] || awk '/^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$/ { p += $1; f += $3; s += $5 }

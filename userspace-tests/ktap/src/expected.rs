@@ -158,10 +158,15 @@ static EXPECTATIONS: LazyLock<Vec<Expectation>> = LazyLock::new(|| {
     profiles.chain([shim_clears, system, custom]).collect()
 });
 
+/// The architecture `make test` runs on unless told otherwise (scripts/arches.tsv's first line),
+/// and the one the README's table shows.
+pub const DEFAULT_ARCH: &str = "x86";
+
 /// The number of results each of the suites `must` pins (scripts/results.tsv) on kernel `linux`
-/// built as `built`; an error naming a suite the table has no line for.
+/// for architecture `arch` built as `built`; an error naming a suite the table has no line for.
 pub fn pinned_results(
     linux: &str,
+    arch: &str,
     built: &Expectation,
     must: &[&'static str],
 ) -> Result<Vec<(&'static str, usize)>, String> {
@@ -177,18 +182,19 @@ pub fn pinned_results(
                     r[0] == suite
                         && (r[1] == "all" || r[1] == linux)
                         && (r[2] == "all" || r[2] == base)
+                        && (r[3] == "all" || r[3] == arch)
                 })
-                .map(|r| (suite, r[3].parse().expect("scripts/results.tsv: a count")))
+                .map(|r| (suite, r[4].parse().expect("scripts/results.tsv: a count")))
                 .ok_or_else(|| {
                     format!(
-                        "scripts/results.tsv has no count for suite '{suite}' on {linux} ({base})"
+                        "scripts/results.tsv has no count for suite '{suite}' on {linux} ({base}, {arch})"
                     )
                 })
         })
         .collect()
 }
 
-/// The results `make test PROFILE=profile` reports on kernel `linux`, from the pinned counts:
+/// The results `make test PROFILE=profile` reports on kernel `linux` (on x86), from the pinned counts:
 /// KUnit and the profile's selftests, and the second boot's when there is one.
 pub fn make_test_results(linux: &str, profile: &Expectation) -> Result<usize, String> {
     let boot = |kind: &Expectation| -> Result<usize, String> {
@@ -197,7 +203,7 @@ pub fn make_test_results(linux: &str, profile: &Expectation) -> Result<usize, St
             .into_iter()
             .chain(kind.selftests.iter().copied())
             .collect();
-        Ok(pinned_results(linux, profile, &must)?
+        Ok(pinned_results(linux, DEFAULT_ARCH, profile, &must)?
             .iter()
             .map(|(_, n)| n)
             .sum())
@@ -259,11 +265,11 @@ mod tests {
         let debug = by_name("debug").unwrap();
         let usac: usize = USAC_SELFTESTS
             .iter()
-            .map(|s| pinned_results("6.12", debug, &[s]).unwrap()[0].1)
+            .map(|s| pinned_results("6.12", DEFAULT_ARCH, debug, &[s]).unwrap()[0].1)
             .sum();
         let clears: usize = SHIM_CLEARS_SELFTESTS
             .iter()
-            .map(|s| pinned_results("6.12", debug, &[s]).unwrap()[0].1)
+            .map(|s| pinned_results("6.12", DEFAULT_ARCH, debug, &[s]).unwrap()[0].1)
             .sum();
         assert_eq!(make_test_results("6.12", debug), Ok(130 + usac));
         assert_eq!(
@@ -339,17 +345,38 @@ mod tests {
                     .into_iter()
                     .chain(e.selftests.iter().copied())
                     .collect();
-                let pinned = pinned_results(linux, e, &must).unwrap();
-                assert_eq!(pinned.len(), must.len());
+                for arch in ["x86", "arm64"] {
+                    if e.debian_base && arch != DEFAULT_ARCH {
+                        continue; // Debian's configuration is amd64's only
+                    }
+                    let pinned = pinned_results(linux, arch, e, &must).unwrap();
+                    assert_eq!(pinned.len(), must.len());
+                }
             }
         }
         let default = by_name("default").unwrap();
         assert_eq!(
-            pinned_results("6.12", default, &["rust_doctests_kernel", "usac torture"]),
+            pinned_results(
+                "6.12",
+                "x86",
+                default,
+                &["rust_doctests_kernel", "usac torture"]
+            ),
             Ok(vec![("rust_doctests_kernel", 130), ("usac torture", 2)])
         );
-        assert!(pinned_results("6.12", default, &["usac new"])
+        assert_eq!(
+            pinned_results("7.3", "arm64", default, &["rust_doctests_kernel"]),
+            Ok(vec![("rust_doctests_kernel", 364)])
+        );
+        assert!(pinned_results("6.12", "x86", default, &["usac new"])
             .unwrap_err()
-            .contains("no count for suite 'usac new' on 6.12 (tinyconfig)"));
+            .contains("no count for suite 'usac new' on 6.12 (tinyconfig, x86)"));
+        assert!(pinned_results(
+            "7.3",
+            "arm64",
+            by_name("distro").unwrap(),
+            &["rust_doctests_kernel"]
+        )
+        .is_err());
     }
 }

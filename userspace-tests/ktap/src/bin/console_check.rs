@@ -1,4 +1,4 @@
-//! `usac-console-check [--expect KIND] [--linux VERSION] [--profile PROFILE] LOG` (or
+//! `usac-console-check [--expect KIND] [--linux VERSION] [--arch ARCH] [--profile PROFILE] LOG` (or
 //! `--results-table`): reads a VM console log and prints what it says —
 //! failed tests, kernel splats, broken plans, missing suites, unexpected skips, a missing exit
 //! status — then the closing line `N passed, N failed, N skipped`. Exits 1 on any failure, 2 on
@@ -18,6 +18,9 @@ struct Args {
     /// The kernel the run booted (6.12, 7.3): its KUnit suites must report, and no others.
     #[arg(long, default_value = "6.12", value_parser = kernel)]
     linux: String,
+    /// The architecture the run booted (x86, arm64): some suites' counts differ with it.
+    #[arg(long, default_value = expected::DEFAULT_ARCH, value_parser = ["x86", "arm64"])]
+    arch: String,
     /// The profile the kernel was built with, when --expect is custom (a kernel built from
     /// Debian's configuration runs KUnit suites of its own); --expect's profile otherwise.
     #[arg(long, value_parser = expected_kind)]
@@ -84,7 +87,7 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let must: Vec<&str> = kunit.iter().chain(expected.selftests).copied().collect();
-    match expected::pinned_results(&args.linux, built, &must) {
+    match expected::pinned_results(&args.linux, &args.arch, built, &must) {
         Ok(pinned) => report.expect_counts(&pinned),
         Err(e) => report.problems.push(e),
     }
