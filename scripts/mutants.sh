@@ -41,6 +41,10 @@ for m in $(for f in "$DIR"/*.patch "$DIR/$LINUX"/*.patch; do echo "$(basename "$
 done
 [ ${#selected[@]} -gt 0 ] || die "no mutant matches MUTANTS='${MUTANTS:-}'"
 
+# One run per tree, and nothing else prepares the tree while it runs (prepare-tree.sh).
+exec 9>"$SRC/.usac-mutants.lock"
+flock -n 9 || die "make mutants is already running on $SRC"
+export USAC_MUTANTS_RUN=1
 "$REPO/scripts/prepare-tree.sh"
 for m in "${selected[@]}"; do
 	patch -s -d "$SRC" -p1 -F0 --dry-run <"$m" >/dev/null || die "$(basename "$m") does not apply to the tree"

@@ -19,6 +19,13 @@ if [ -z "${KERNEL_SRC:-}" ] && [ ! -f "$SRC/Makefile" ]; then
 	tar -C "$BUILD_DIR/src" -xf "$tarball"
 fi
 [ -f "$SRC/Makefile" ] || die "no kernel tree at $SRC"
+# `make mutants` patches this tree with one mutant after another: any other command that prepared
+# it meanwhile would change the kernels the mutants are judged on (scripts/mutants.sh holds the
+# lock; its own commands carry USAC_MUTANTS_RUN).
+LOCK=$SRC/.usac-mutants.lock
+if [ -z "${USAC_MUTANTS_RUN:-}" ] && [ -e "$LOCK" ] && ! flock -n "$LOCK" true; then
+	die "make mutants is running on $SRC: wait for it to end (or stop it) before preparing the tree"
+fi
 
 # Replace $2 by $1 only when the content differs (keeps mtimes of unchanged files).
 sync_file() {
