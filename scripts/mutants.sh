@@ -42,6 +42,7 @@ done
 [ ${#selected[@]} -gt 0 ] || die "no mutant matches MUTANTS='${MUTANTS:-}'"
 
 # One run per tree, and nothing else prepares the tree while it runs (prepare-tree.sh).
+mkdir -p "$SRC" # prepare-tree.sh extracts it there on a fresh machine
 exec 9>"$SRC/.usac-mutants.lock"
 flock -n 9 || die "make mutants is already running on $SRC"
 export USAC_MUTANTS_RUN=1
