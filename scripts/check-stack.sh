@@ -15,10 +15,11 @@ OBJ=$(kernel_obj)
 limit=$(sed -n 's/^CONFIG_FRAME_WARN=//p' "$OBJ/.config")
 [ -n "$limit" ] && [ "$limit" -gt 0 ] || limit=2048
 objects=("$OBJ"/kernel/usac/*.o "$OBJ"/mm/tamalloc.o)
-# The architecture's binutils (the C compiler's prefix) and checkstack.pl's name of the machine.
+# The architecture's binutils (the C compiler's prefix) and checkstack.pl's name of the machine
+# (the first part of Rust's target: x86_64, aarch64).
 cc=$(arch_field 4)
 objdump=${cc%gcc}objdump
-case $ARCH in x86) machine=x86_64 ;; arm64) machine=aarch64 ;; *) machine=$ARCH ;; esac
+machine=${VM_TARGET%%-*}
 bad=0
 for o in "${objects[@]}"; do
 	[ -f "$o" ] || die "no $o: build the $PROFILE kernel first"

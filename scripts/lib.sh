@@ -141,12 +141,13 @@ debian_config() {
 # error. `make check` compiles them; build-initramfs.sh puts them into the VM, where
 # usac-selftest-man-examples runs them.
 build_man_examples() {
-	local dir=$1 page name
+	local dir=$1 page name headers
 	mkdir -p "$dir"
+	headers=$(kernel_headers "$ARCH")
 	for page in "$REPO"/man/man2/*.2; do
 		name=$(basename "$page" .2)
 		"$REPO/scripts/man-example.pl" "$page" >"$dir/$name.c"
-		"$(arch_field 4)" -Wall -Wextra -Werror -static -O2 -I "$(kernel_headers "$ARCH")" \
+		"$(arch_field 4)" -Wall -Wextra -Werror -static -O2 -I "$headers" \
 			-o "$dir/$name" "$dir/$name.c" || die "$page: its EXAMPLES program does not compile"
 	done
 }
