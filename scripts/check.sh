@@ -63,6 +63,9 @@ step "checkpatch.pl --strict on the patch series"
 step "bad variable values are rejected before anything runs"
 "$REPO/scripts/test-variables.sh" || fail=1
 
+step "a fresh machine's fetches: an Architecture: all package, an unreachable archive"
+"$REPO/scripts/test-fetch.sh" || fail=1
+
 step "Ctrl-C and SIGTERM stop a VM run (make run with a long command)"
 "$REPO/scripts/test-interrupt.sh" || fail=1
 

@@ -40,14 +40,13 @@ opts=("${sources[@]}" -o Dir::State::Lists="$CONF/lists" -o Dir::Cache="$CONF/ca
 	-o Dir::State::status=/dev/null)
 info "fetching $pkg${version:+ $version} ($arch) from the $suite sources (private apt configuration in $CONF)"
 [ -n "$(ls "$CONF/lists" | grep -v partial)" ] || apt-get "${opts[@]}" -q update >/dev/null
-(cd "$CONF/cache" && apt-get "${opts[@]}" -q download "$pkg:$arch${version:+=$version}" >/dev/null)
-# apt writes an epoch's colon as %3a in file names.
-if [ -n "$version" ]; then
-	deb=$CONF/cache/${pkg}_${version//:/%3a}_$arch.deb
-else
-	deb=$(ls "$CONF/cache/${pkg}_"*"_$arch.deb" | tail -1)
-fi
-[ -f "$deb" ] || die "apt-get download left no $deb"
-dpkg-deb -x "$deb" "$OUT"
+# Into a directory of its own: the file is then the one .deb there, whatever apt names it (an
+# "Architecture: all" package is *_all.deb, an epoch's colon becomes %3a).
+dl=$(mktemp -d "$CONF/cache/download.XXXXXX")
+(cd "$dl" && apt-get "${opts[@]}" -q download "$pkg:$arch${version:+=$version}" >/dev/null)
+debs=("$dl"/*.deb)
+[ ${#debs[@]} = 1 ] && [ -f "${debs[0]}" ] || die "apt-get download of $pkg left no single .deb in $dl"
+dpkg-deb -x "${debs[0]}" "$OUT"
+rm -rf "$dl"
 touch "$OUT/.extracted"
 echo "$OUT"

@@ -1,6 +1,10 @@
 # Shared settings for the usac-mm scripts; sourced, not run.
 # Every path can be overridden from the environment (the Makefile passes its variables through).
 
+# A command that fails inside $(...) fails the substitution too (bash's default ignores it there):
+# `x=$(kernel_headers x86)` then stops a script whose kernel tree could not be prepared.
+shopt -s inherit_errexit
+
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # Every documented variable is checked here, before anything is installed, built or booted; the
@@ -102,8 +106,9 @@ kmake() {
 # builds against them (the usac crate's build.rs, the manual pages' examples, the kselftest).
 kernel_headers() {
 	local dir=$BUILD_DIR/headers-$LINUX-$1
-	"$REPO/scripts/prepare-tree.sh" >/dev/null
-	make -s -C "$(kernel_src)" O="$dir/obj" ARCH="$1" INSTALL_HDR_PATH="$dir" headers_install >/dev/null
+	"$REPO/scripts/prepare-tree.sh" >/dev/null || die "the $LINUX tree could not be prepared (above)"
+	make -s -C "$(kernel_src)" O="$dir/obj" ARCH="$1" INSTALL_HDR_PATH="$dir" headers_install >/dev/null ||
+		die "make headers_install (ARCH=$1) failed"
 	echo "$dir/include"
 }
 # Cargo builds that follow take the ABI from the host's headers (x86_64: host tests and VM binaries).
@@ -156,8 +161,10 @@ build_man_examples() {
 # built as a maintainer builds it (`make -C tools/testing/selftests TARGETS=usac`), static, and
 # installed with kselftest's runner into directory $1.
 build_kselftest() {
+	local headers
+	headers=$(kernel_headers "$ARCH")
 	make -s -C "$(kernel_src)/tools/testing/selftests" TARGETS=usac O="$BUILD_DIR/kselftest-$LINUX$(arch_suffix)" \
-		CC="$(arch_field 4)" KHDR_INCLUDES="-isystem $(kernel_headers "$ARCH")" LDFLAGS=-static \
+		CC="$(arch_field 4)" KHDR_INCLUDES="-isystem $headers" LDFLAGS=-static \
 		install INSTALL_PATH="$1" >/dev/null ||
 		die "the usac kselftest did not build"
 }
@@ -214,13 +221,14 @@ build_static_userspace() {
 # without adding the architecture to dpkg), linked by the C cross compiler, in a target directory
 # of their own (another compiler's build scripts would make cargo rebuild the host's).
 build_cross_userspace() {
-	local std sysroot=$BUILD_DIR/rust-sysroot-$ARCH var
+	local std sysroot=$BUILD_DIR/rust-sysroot-$ARCH var headers
+	headers=$(kernel_headers "$ARCH")
 	std=$("$REPO/scripts/fetch-debian-package.sh" libstd-rust-web-dev machine "$(arch_field 7)" \
 		"$(dpkg-query -W -f='${Version}' rustc-web)")
 	mkdir -p "$sysroot/lib/rustlib"
 	ln -sfn "$std/usr/lib/rustlib/$VM_TARGET" "$sysroot/lib/rustlib/$VM_TARGET"
 	var=$(echo "$VM_TARGET" | tr 'a-z-' 'A-Z_')
-	(cd "$REPO/userspace-tests" && env USAC_KERNEL_HEADERS="$(kernel_headers "$ARCH")" RUSTC="$KRUSTC" \
+	(cd "$REPO/userspace-tests" && env USAC_KERNEL_HEADERS="$headers" RUSTC="$KRUSTC" \
 		CARGO_TARGET_DIR="$REPO/userspace-tests/target/$ARCH" "CARGO_TARGET_${var}_LINKER=$(arch_field 4)" \
 		"CARGO_TARGET_${var}_RUSTFLAGS=--sysroot=$sysroot -C target-feature=+crt-static" \
 		cargo build -q --locked --release --target "$VM_TARGET" "${USERSPACE_PACKAGES[@]}")
