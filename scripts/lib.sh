@@ -104,17 +104,28 @@ kmake() {
 # prepared tree into $BUILD_DIR/headers-$LINUX-$1, which needs no configuration. They hold
 # linux/usac_mem.h and, in asm/unistd.h, the system call numbers of that architecture: userspace
 # builds against them (the usac crate's build.rs, the manual pages' examples, the kselftest).
+# Made once per run: a script that exported them (below) passes them on to the scripts it runs.
 kernel_headers() {
-	local dir=$BUILD_DIR/headers-$LINUX-$1
+	local dir=$BUILD_DIR/headers-$LINUX-$1 made=USAC_HEADERS_$1
+	if [ "${!made:-}" = "$dir/include" ]; then
+		echo "$dir/include"
+		return 0
+	fi
 	"$REPO/scripts/prepare-tree.sh" >/dev/null || die "the $LINUX tree could not be prepared (above)"
 	make -s -C "$(kernel_src)" O="$dir/obj" ARCH="$1" INSTALL_HDR_PATH="$dir" headers_install >/dev/null ||
 		die "make headers_install (ARCH=$1) failed"
 	echo "$dir/include"
 }
-# Cargo builds that follow take the ABI from the host's headers (x86_64: host tests and VM binaries).
+# Makes the headers of x86 and of each architecture in "$@" for this script and its children
+# (USAC_HEADERS_<arch>). Cargo builds take the ABI from USAC_KERNEL_HEADERS, the host's (x86_64:
+# host tests and x86 VM binaries) unless a cross build says otherwise.
 export_kernel_headers() {
-	USAC_KERNEL_HEADERS=$(kernel_headers x86)
-	export USAC_KERNEL_HEADERS
+	local arch dir
+	for arch in x86 "$@"; do
+		dir=$(kernel_headers "$arch")
+		export "USAC_HEADERS_$arch=$dir"
+	done
+	export USAC_KERNEL_HEADERS=$USAC_HEADERS_x86
 }
 
 kernel_version() { make -s -C "$(kernel_src)" kernelversion 2>/dev/null; }
@@ -210,7 +221,7 @@ VM_BIN=$STATIC_BIN
 [ "$VM_TARGET" = "$STATIC_TARGET" ] || VM_BIN=$REPO/userspace-tests/target/$ARCH/$VM_TARGET/release
 USERSPACE_PACKAGES=(-p ktap -p usac-selftests -p usac-tools -p usac-bench)
 build_static_userspace() {
-	export_kernel_headers
+	export_kernel_headers "$ARCH"
 	(cd "$REPO/userspace-tests" && RUSTFLAGS="-C target-feature=+crt-static" cargo build -q --locked --release \
 		--target $STATIC_TARGET "${USERSPACE_PACKAGES[@]}")
 	[ "$VM_TARGET" = "$STATIC_TARGET" ] || build_cross_userspace

@@ -2,8 +2,9 @@
 //! that crashes before its plan, a runner that forgets a binary, or a kernel whose KUnit did not
 //! run fails the run instead of passing with fewer results.
 //!
-//! The kernels and the build profiles are the harness's tables (`scripts/kernels.tsv`,
-//! `scripts/profiles.tsv`), compiled in here so that the scripts and this checker cannot disagree.
+//! The kernels, the architectures and the build profiles are the harness's tables
+//! (`scripts/kernels.tsv`, `scripts/arches.tsv`, `scripts/profiles.tsv`), compiled in here so that
+//! the scripts and this checker cannot disagree.
 
 use std::sync::LazyLock;
 
@@ -29,6 +30,7 @@ pub struct Expectation {
 }
 
 const KERNELS_TSV: &str = include_str!("../../../scripts/kernels.tsv");
+const ARCHES_TSV: &str = include_str!("../../../scripts/arches.tsv");
 const RESULTS_TSV: &str = include_str!("../../../scripts/results.tsv");
 const PROFILES_TSV: &str = include_str!("../../../scripts/profiles.tsv");
 
@@ -158,9 +160,18 @@ static EXPECTATIONS: LazyLock<Vec<Expectation>> = LazyLock::new(|| {
     profiles.chain([shim_clears, system, custom]).collect()
 });
 
+/// The `ARCH` values of the architectures the harness builds and boots, the default first.
+pub fn arches() -> impl Iterator<Item = &'static str> {
+    rows(ARCHES_TSV).map(|row| row[0])
+}
+
 /// The architecture `make test` runs on unless told otherwise (scripts/arches.tsv's first line),
 /// and the one the README's table shows.
-pub const DEFAULT_ARCH: &str = "x86";
+pub static DEFAULT_ARCH: LazyLock<&'static str> = LazyLock::new(|| {
+    arches()
+        .next()
+        .expect("scripts/arches.tsv: an architecture")
+});
 
 /// The number of results each of the suites `must` pins (scripts/results.tsv) on kernel `linux`
 /// for architecture `arch` built as `built`; an error naming a suite the table has no line for.
@@ -203,7 +214,7 @@ pub fn make_test_results(linux: &str, profile: &Expectation) -> Result<usize, St
             .into_iter()
             .chain(kind.selftests.iter().copied())
             .collect();
-        Ok(pinned_results(linux, DEFAULT_ARCH, profile, &must)?
+        Ok(pinned_results(linux, &DEFAULT_ARCH, profile, &must)?
             .iter()
             .map(|(_, n)| n)
             .sum())
@@ -265,11 +276,11 @@ mod tests {
         let debug = by_name("debug").unwrap();
         let usac: usize = USAC_SELFTESTS
             .iter()
-            .map(|s| pinned_results("6.12", DEFAULT_ARCH, debug, &[s]).unwrap()[0].1)
+            .map(|s| pinned_results("6.12", &DEFAULT_ARCH, debug, &[s]).unwrap()[0].1)
             .sum();
         let clears: usize = SHIM_CLEARS_SELFTESTS
             .iter()
-            .map(|s| pinned_results("6.12", DEFAULT_ARCH, debug, &[s]).unwrap()[0].1)
+            .map(|s| pinned_results("6.12", &DEFAULT_ARCH, debug, &[s]).unwrap()[0].1)
             .sum();
         assert_eq!(make_test_results("6.12", debug), Ok(130 + usac));
         assert_eq!(
@@ -296,6 +307,12 @@ mod tests {
     #[test]
     fn the_tables_name_every_kernel_and_profile_the_harness_runs() {
         assert_eq!(kernels().collect::<Vec<_>>(), ["6.12", "7.3"]);
+        assert_eq!(arches().collect::<Vec<_>>(), ["x86", "arm64"]);
+        assert_eq!(*DEFAULT_ARCH, "x86");
+        // A count pinned for an architecture the harness does not know would never be used.
+        for row in rows(RESULTS_TSV) {
+            assert!(row[3] == "all" || arches().any(|a| a == row[3]), "{row:?}");
+        }
         assert_eq!(kunit_suites("6.12"), Some(&["rust_doctests_kernel"][..]));
         assert_eq!(kunit_suites("7.3").map(<[_]>::len), Some(3));
         assert_eq!(kunit_suites("6.6"), None);
@@ -345,8 +362,8 @@ mod tests {
                     .into_iter()
                     .chain(e.selftests.iter().copied())
                     .collect();
-                for arch in ["x86", "arm64"] {
-                    if e.debian_base && arch != DEFAULT_ARCH {
+                for arch in arches() {
+                    if e.debian_base && arch != *DEFAULT_ARCH {
                         continue; // Debian's configuration is amd64's only
                     }
                     let pinned = pinned_results(linux, arch, e, &must).unwrap();

@@ -19,7 +19,7 @@ struct Args {
     #[arg(long, default_value = "6.12", value_parser = kernel)]
     linux: String,
     /// The architecture the run booted (x86, arm64): some suites' counts differ with it.
-    #[arg(long, default_value = expected::DEFAULT_ARCH, value_parser = ["x86", "arm64"])]
+    #[arg(long, default_value = *expected::DEFAULT_ARCH, value_parser = arch)]
     arch: String,
     /// The profile the kernel was built with, when --expect is custom (a kernel built from
     /// Debian's configuration runs KUnit suites of its own); --expect's profile otherwise.
@@ -58,6 +58,16 @@ fn kernel(s: &str) -> Result<String, String> {
         None => Err(format!(
             "one of {}",
             expected::kernels().collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
+fn arch(s: &str) -> Result<String, String> {
+    match expected::arches().any(|a| a == s) {
+        true => Ok(s.to_string()),
+        false => Err(format!(
+            "one of {}",
+            expected::arches().collect::<Vec<_>>().join(", ")
         )),
     }
 }

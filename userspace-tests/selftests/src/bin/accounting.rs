@@ -385,7 +385,7 @@ fn by_default_unprivileged_callers_see_only_their_own_processes() -> TestResult 
 }
 
 /// A process that runs as user and group `id` (real, effective, saved, filesystem), dumpable as a
-/// login session's processes are, and sleeps until killed; returned once it has taken them.
+/// login session's processes are, and sleeps until killed; returned once it sleeps.
 fn sleeper_as(id: u32) -> Result<Child, NotPassed> {
     let (ready_r, ready_w) = nix::unistd::pipe().map_err(fail)?;
     let child = fork(|| {
@@ -406,6 +406,7 @@ fn sleeper_as(id: u32) -> Result<Child, NotPassed> {
     let mut byte = [0u8; 1];
     let read = nix::unistd::read(&ready_r, &mut byte).map_err(fail)?;
     ensure_eq!(read, 1, "sleeper as {id} could not take its ids");
+    child.wait_sleeping().map_err(fail)?;
     Ok(child)
 }
 

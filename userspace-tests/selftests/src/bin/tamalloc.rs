@@ -63,18 +63,54 @@ fn reserves_without_committing() -> TestResult {
     let size = 64 << 20;
     // Reading /proc allocates: keep the heap (and stack) from growing between the readings.
     memory::hold_memory_still().map_err(fail)?;
-    status_kb("VmRSS")?; // fault in what reading /proc needs before measuring
+    own_smaps().map_err(fail)?; // fault in what reading /proc needs before measuring
+    status_kb("VmRSS")?;
+    let mappings_before = own_smaps().map_err(fail)?;
     let (size_before, rss_before) = (status_kb("VmSize")?, status_kb("VmRSS")?);
     let m = Tamalloc::new(size).map_err(fail)?;
     let (size_after, rss_after) = (status_kb("VmSize")?, status_kb("VmRSS")?);
+    let mappings_after = own_smaps().map_err(fail)?;
     ensure_eq!(
         size_after - size_before,
         (size / 1024) as u64,
         "VmSize growth in kB"
     );
-    ensure_eq!(rss_after, rss_before, "VmRSS after reserving 64 MiB");
+    ensure!(
+        rss_after == rss_before,
+        "VmRSS after reserving 64 MiB: {rss_after} kB, before: {rss_before} kB; the mappings \
+         whose Rss changed: {}",
+        rss_changes(&mappings_before, &mappings_after)
+    );
     ensure_eq!(vma_at(m.addr())?.rss_kb, 0, "Rss of the new mapping");
     Ok(())
+}
+
+/// The mappings of `after` whose Rss differs from the same mapping's (same start) in `before`.
+fn rss_changes(before: &[Vma], after: &[Vma]) -> String {
+    let was = |v: &Vma| {
+        before
+            .iter()
+            .find(|b| b.start == v.start)
+            .map_or(0, |b| b.rss_kb)
+    };
+    let changes: Vec<String> = after
+        .iter()
+        .filter(|v| v.rss_kb != was(v))
+        .map(|v| {
+            format!(
+                "{:x}-{:x} {} {} -> {} kB",
+                v.start,
+                v.end,
+                v.name,
+                was(v),
+                v.rss_kb
+            )
+        })
+        .collect();
+    match changes.is_empty() {
+        true => "none".to_string(),
+        false => changes.join("; "),
+    }
 }
 
 fn reads_see_zeros_and_commit_nothing() -> TestResult {

@@ -82,6 +82,33 @@ impl Child {
         }
     }
 
+    /// Waits (at most 10 s) until the child sleeps interruptibly (state `S` in /proc/PID/stat).
+    /// A child that says it is ready and then goes to sleep is still running, and faulting in
+    /// the code it runs for the first time, after saying so: its memory holds still only once
+    /// it sleeps.
+    pub fn wait_sleeping(&self) -> io::Result<()> {
+        let path = format!("/proc/{}/stat", self.pid);
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let stat = std::fs::read_to_string(&path)?;
+            // The state follows the command name, which may hold any character but ends at the
+            // last ')'.
+            let state = stat
+                .rsplit_once(") ")
+                .and_then(|(_, rest)| rest.chars().next());
+            if state == Some('S') {
+                return Ok(());
+            }
+            if std::time::Instant::now() > until {
+                return Err(io::Error::other(format!(
+                    "child {} did not go to sleep: state {state:?}",
+                    self.pid
+                )));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
     /// Waits for the child to end.
     pub fn wait(mut self) -> io::Result<Exit> {
         loop {
@@ -132,6 +159,7 @@ mod tests {
             0
         })
         .unwrap();
+        sleeper.wait_sleeping().unwrap();
         sleeper.kill();
     }
 }
