@@ -13,8 +13,11 @@
 # column of their own, and a mutant that only they caught is reported as such.
 #
 # A mutant's header: `Mutant:` the bug, `Profile:` default or debug, optionally `Kparams:` boot
-# parameters and `Must-show:` a line its console log must contain (the message of the check
-# written to catch it); a mutant that is killed without it counts as a survivor.
+# parameters, `Must-show:` a line its console log must contain (the message of the check
+# written to catch it; a mutant that is killed without it counts as a survivor), and `Inert:` a
+# .config line and why the mutated code has no effect on a kernel built with it (an equivalent
+# mutant: no test can kill it there). Where the profile's .config has that line the mutant is
+# reported as inert, with the reason, and not run.
 #
 #   MUTANTS='03 07'   run only these (number prefixes)
 #   TIMEOUT=seconds   one VM run's limit (default 300, debug 900: raise it on a loaded machine)
@@ -89,6 +92,17 @@ mkdir -p "$BUILD_DIR/logs"
 for p in $(for m in "${selected[@]}"; do field Profile "$m"; done | sort -u); do
 	PROFILE=$p "$REPO/scripts/build-kernel.sh" >/dev/null
 done
+# Equivalent mutants on this kernel (`Inert:`), by the .config of their profile.
+inert=() runnable=()
+for m in "${selected[@]}"; do
+	option=$(field Inert "$m" | cut -d' ' -f1)
+	if [ -n "$option" ] && grep -qxF -- "$option" "$BUILD_DIR/kbuild-$LINUX-$(field Profile "$m")/.config"; then
+		inert+=("$m")
+	else
+		runnable+=("$m")
+	fi
+done
+selected=("${runnable[@]}")
 # Controls: every (profile, boot parameters) pair the mutants use passes unmutated.
 for pk in $(for m in "${selected[@]}"; do echo "$(field Profile "$m")/$(field Kparams "$m")"; done | sort -u); do
 	p=${pk%%/*} k=${pk#*/}
@@ -103,6 +117,9 @@ TABLE=$BUILD_DIR/logs/mutants-$LINUX.md
 	echo "|---|---|---|---|---|"
 } >"$TABLE"
 survivors=0 weak=()
+for m in "${inert[@]}"; do
+	echo "| $(basename "$m" .patch) | $(field Profile "$m") | inert (equivalent): $(field Inert "$m") | | 0 |" | tee -a "$TABLE" >&2
+done
 # The tests that judge a duration, one name per line ('#' comments).
 timing=$(grep -v '^#' "$REPO/scripts/timing-tests.txt" | paste -sd'|' -)
 for m in "${selected[@]}"; do
@@ -148,5 +165,5 @@ for m in "${selected[@]}"; do
 done
 echo
 cat "$TABLE"
-info "${#selected[@]} mutants, $survivors survived, ${#weak[@]} killed only by timing tests or a panic${weak:+ (${weak[*]})}, $(($(date +%s) - t0)) s (table: $TABLE)"
+info "${#selected[@]} mutants run, ${#inert[@]} inert on this kernel, $survivors survived, ${#weak[@]} killed only by timing tests or a panic${weak:+ (${weak[*]})}, $(($(date +%s) - t0)) s (table: $TABLE)"
 [ "$survivors" = 0 ] || die "$survivors mutant(s) survived the suite"
