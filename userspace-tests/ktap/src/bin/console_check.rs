@@ -38,38 +38,25 @@ struct Args {
     log: Option<PathBuf>,
 }
 
-fn expected_kind(s: &str) -> Result<String, String> {
-    match expected::by_name(s) {
-        Some(_) => Ok(s.to_string()),
-        None => Err(format!(
-            "one of {}",
-            expected::expectations()
-                .iter()
-                .map(|e| e.name)
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
+/// `s` if it is one of the `known` values of a table, else the message that lists them.
+fn one_of(s: &str, known: impl Iterator<Item = &'static str>) -> Result<String, String> {
+    let known: Vec<_> = known.collect();
+    match known.contains(&s) {
+        true => Ok(s.to_string()),
+        false => Err(format!("one of {}", known.join(", "))),
     }
+}
+
+fn expected_kind(s: &str) -> Result<String, String> {
+    one_of(s, expected::expectations().iter().map(|e| e.name))
 }
 
 fn kernel(s: &str) -> Result<String, String> {
-    match expected::kunit_suites(s) {
-        Some(_) => Ok(s.to_string()),
-        None => Err(format!(
-            "one of {}",
-            expected::kernels().collect::<Vec<_>>().join(", ")
-        )),
-    }
+    one_of(s, expected::kernels())
 }
 
 fn arch(s: &str) -> Result<String, String> {
-    match expected::arches().any(|a| a == s) {
-        true => Ok(s.to_string()),
-        false => Err(format!(
-            "one of {}",
-            expected::arches().collect::<Vec<_>>().join(", ")
-        )),
-    }
+    one_of(s, expected::arches())
 }
 
 fn main() -> ExitCode {
